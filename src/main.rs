@@ -1,0 +1,47 @@
+//! `renkei`: the command. A thin shell over the library crates; every subcommand here works.
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// renkei (連携): simulator and conformance harness for the Japanese national linkage systems.
+#[derive(Debug, Parser)]
+#[command(name = "renkei", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Synthetic data and the national catalogs (住民, 手続, データ標準レイアウト, 法令根拠, 団体).
+    Fixtures {
+        #[command(subcommand)]
+        command: commands::fixtures::FixturesCommand,
+    },
+    /// Benchmarks with the targets the issues set; prints the figures measured.
+    Bench {
+        #[command(subcommand)]
+        command: commands::bench::BenchCommand,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Fixtures { command } => commands::fixtures::run(command),
+        Command::Bench { command } => commands::bench::run(command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("エラー: {error}");
+            for cause in error.chain().skip(1) {
+                eprintln!("  原因: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
