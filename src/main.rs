@@ -21,6 +21,8 @@ enum Command {
         #[command(subcommand)]
         command: commands::fixtures::FixturesCommand,
     },
+    /// Starts the simulated national systems of a scenario on fixed ports (docs/serve.md).
+    Serve(commands::serve::ServeArgs),
     /// Benchmarks with the targets the issues set; prints the figures measured.
     Bench {
         #[command(subcommand)]
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Fixtures { command } => commands::fixtures::run(command),
+        Command::Serve(args) => commands::serve::run(args),
         Command::Bench { command } => commands::bench::run(command),
     };
     match result {

@@ -3,3 +3,4 @@
 pub mod bench;
 pub mod catalog;
 pub mod fixtures;
+pub mod serve;

@@ -1,0 +1,264 @@
+//! What the ぴったりサービス holds for one 団体: accounts and their sessions, the 申請 with their
+//! 申請ZIP, 取得状態 and 処理状況.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use renkei_fixtures::ids::{DantaiCode, UketsukeBango};
+use renkei_fixtures::scenario::{AccountSpec, Application, Role, Variant};
+use serde::Serialize;
+use time::{Duration, OffsetDateTime, Time};
+
+use crate::clock::Clock;
+
+/// 取得状態: whether the municipality has taken a 申請 in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub enum ShutokuJotai {
+    #[serde(rename = "未取得")]
+    Mishutoku,
+    #[serde(rename = "取得済み")]
+    Shutokuzumi,
+}
+
+impl ShutokuJotai {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mishutoku => "未取得",
+            Self::Shutokuzumi => "取得済み",
+        }
+    }
+}
+
+/// 処理状況: what the municipality reports back about a 申請 (seed 001 §5 ③-4 審査 statuses,
+/// preceded by 受付).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+pub enum ShoriJokyo {
+    /// Nothing reported yet.
+    #[serde(rename = "未受付")]
+    Miuketsuke,
+    #[serde(rename = "受付済み")]
+    Uketsukezumi,
+    #[serde(rename = "審査中")]
+    Shinsachu,
+    #[serde(rename = "審査完了")]
+    ShinsaKanryo,
+    #[serde(rename = "却下")]
+    Kyakka,
+}
+
+impl ShoriJokyo {
+    pub const ALL: [ShoriJokyo; 5] = [
+        Self::Miuketsuke,
+        Self::Uketsukezumi,
+        Self::Shinsachu,
+        Self::ShinsaKanryo,
+        Self::Kyakka,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Miuketsuke => "未受付",
+            Self::Uketsukezumi => "受付済み",
+            Self::Shinsachu => "審査中",
+            Self::ShinsaKanryo => "審査完了",
+            Self::Kyakka => "却下",
+        }
+    }
+
+    /// The one table of allowed transitions: 未受付 → 受付済み → 審査中 → 審査完了 / 却下.
+    /// 審査完了 and 却下 are final.
+    pub fn may_become(self, next: ShoriJokyo) -> bool {
+        matches!(
+            (self, next),
+            (Self::Miuketsuke, Self::Uketsukezumi)
+                | (Self::Uketsukezumi, Self::Shinsachu)
+                | (Self::Shinsachu, Self::ShinsaKanryo)
+                | (Self::Shinsachu, Self::Kyakka)
+        )
+    }
+}
+
+/// Daily service hours (seed 000 §6.1: every day 6:30–23:00).
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceHours {
+    pub opens: Time,
+    pub closes: Time,
+}
+
+impl ServiceHours {
+    pub const JLIS: ServiceHours = ServiceHours {
+        opens: time::macros::time!(6:30),
+        closes: time::macros::time!(23:00),
+    };
+
+    /// Whether `at` (any offset; judged in JST) is within the hours.
+    pub fn contains(&self, at: OffsetDateTime) -> bool {
+        let t = at.to_offset(renkei_fixtures::JST).time();
+        t >= self.opens && t < self.closes
+    }
+}
+
+/// One 申請 as served: the scenario's application, its ZIP and its states.
+#[derive(Debug, Clone)]
+pub struct Shinsei {
+    pub application: Application,
+    pub tetsuzuki_name: String,
+    /// The 申請ZIP exactly as served.
+    pub zip: Arc<Vec<u8>>,
+    pub shutoku: ShutokuJotai,
+    pub shori: ShoriJokyo,
+    pub shori_updated_at: Option<OffsetDateTime>,
+    /// For a [`Variant::Duplicate`] 申請: whether it was already delivered again.
+    pub redelivered: bool,
+}
+
+/// An authenticated session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub login_id: String,
+    pub role: Role,
+    pub dantai: DantaiCode,
+    /// Procedures a 手続一般ユーザ may see; `None` for the other roles.
+    pub tetsuzuki: Option<Vec<String>>,
+    pub expires_at: OffsetDateTime,
+}
+
+impl Session {
+    /// Whether this session may read 申請 of `tetsuzuki`.
+    pub fn may_read(&self, tetsuzuki: &str) -> bool {
+        match self.role {
+            Role::AccountKanri => false,
+            Role::TetsuzukiKanri => true,
+            Role::TetsuzukiIppan => self
+                .tetsuzuki
+                .as_ref()
+                .is_some_and(|assigned| assigned.iter().any(|t| t == tetsuzuki)),
+        }
+    }
+}
+
+/// Settings of the download API.
+#[derive(Debug, Clone)]
+pub struct PittariConfig {
+    /// How long a token is valid.
+    pub token_lifetime: Duration,
+    pub hours: ServiceHours,
+    /// Refuse requests that did not come through the 連携サーバ (seed 001 §5 ①).
+    pub require_proxy: bool,
+    /// Largest `per_page`.
+    pub max_per_page: u32,
+}
+
+impl Default for PittariConfig {
+    fn default() -> Self {
+        Self {
+            token_lifetime: Duration::minutes(30),
+            hours: ServiceHours::JLIS,
+            require_proxy: true,
+            max_per_page: 100,
+        }
+    }
+}
+
+/// The ぴったりサービス's state; a cloneable handle.
+#[derive(Clone)]
+pub struct Pittari {
+    pub(crate) inner: Arc<Mutex<Inner>>,
+    pub clock: Clock,
+    pub config: PittariConfig,
+}
+
+pub(crate) struct Inner {
+    pub accounts: Vec<(AccountSpec, DantaiCode)>,
+    /// Keyed by 受付番号; a `BTreeMap` only for stable iteration in admin views.
+    pub shinsei: BTreeMap<UketsukeBango, Shinsei>,
+    /// 申請 in list order (申請日時, 受付番号): the order never changes, so pages are stable.
+    pub order: Vec<UketsukeBango>,
+    pub sessions: HashMap<String, Session>,
+    pub next_token: u64,
+    pub token_secret: u64,
+}
+
+impl Pittari {
+    /// The state for `applications` (with their ZIPs and procedure names), served to `accounts`
+    /// of `dantai`.
+    pub fn new(
+        clock: Clock,
+        config: PittariConfig,
+        dantai: DantaiCode,
+        accounts: Vec<AccountSpec>,
+        applications: Vec<(Application, String, Vec<u8>)>,
+        seed: u64,
+    ) -> Self {
+        let mut shinsei = BTreeMap::new();
+        let mut order = Vec::new();
+        for (application, tetsuzuki_name, zip) in applications {
+            order.push(application.uketsuke_bango);
+            shinsei.insert(
+                application.uketsuke_bango,
+                Shinsei {
+                    application,
+                    tetsuzuki_name,
+                    zip: Arc::new(zip),
+                    shutoku: ShutokuJotai::Mishutoku,
+                    shori: ShoriJokyo::Miuketsuke,
+                    shori_updated_at: None,
+                    redelivered: false,
+                },
+            );
+        }
+        order.sort_by_key(|u| (shinsei[u].application.submitted_at, *u));
+        Self {
+            inner: Arc::new(Mutex::new(Inner {
+                accounts: accounts.into_iter().map(|a| (a, dantai)).collect(),
+                shinsei,
+                order,
+                sessions: HashMap::new(),
+                next_token: 1,
+                token_secret: renkei_fixtures::rng::mix(seed ^ renkei_fixtures::rng::tag(b"TOKEN")),
+            })),
+            clock,
+            config,
+        }
+    }
+
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // Each handler changes at most one entry; a panic cannot leave one half-written.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The 取得状態 and 処理状況 of a 申請 (for the runner and the admin API).
+    pub fn status_of(&self, uketsuke: &UketsukeBango) -> Option<(ShutokuJotai, ShoriJokyo)> {
+        self.lock()
+            .shinsei
+            .get(uketsuke)
+            .map(|s| (s.shutoku, s.shori))
+    }
+
+    /// Every 申請 with its variant, in list order (for the runner).
+    pub fn applications(&self) -> Vec<(UketsukeBango, Variant, ShutokuJotai, ShoriJokyo)> {
+        let inner = self.lock();
+        inner
+            .order
+            .iter()
+            .map(|u| {
+                let s = &inner.shinsei[u];
+                (*u, s.application.variant, s.shutoku, s.shori)
+            })
+            .collect()
+    }
+}
+
+impl Inner {
+    /// A fresh opaque token: a counter mixed with a per-run secret, so tokens are not guessable
+    /// from one another yet the run stays deterministic.
+    pub fn issue_token(&mut self) -> String {
+        let n = self.next_token;
+        self.next_token += 1;
+        format!(
+            "{:016x}{:016x}",
+            renkei_fixtures::rng::mix(self.token_secret ^ n),
+            renkei_fixtures::rng::mix(n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ self.token_secret)
+        )
+    }
+}

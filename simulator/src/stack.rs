@@ -1,0 +1,420 @@
+//! The national side assembled: every simulator of a scenario, started in this process on
+//! loopback ports, sharing one clock and one journal.
+//!
+//! This is what `renkei serve` runs and what the runner starts per scenario. It turns an expanded
+//! scenario into state — the synthetic JPKI, a signed 申請ZIP per 申請, the ぴったりサービス, the
+//! 住基ネットCS with the scenario's events applied — and serves it: the download API (with the
+//! JPKI CA certificate and CRL), the 連携サーバ allowing only the download API, the 住基CS API,
+//! and the admin API.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use renkei_fixtures::catalog::Catalogs;
+use renkei_fixtures::ids::DantaiCode;
+use renkei_fixtures::population::CertStatus;
+use renkei_fixtures::scenario::{Application, Event, Expanded, Variant};
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::clock::Clock;
+use crate::http::Recording;
+use crate::journal::{Journal, System};
+use crate::jpki::{self, CertKind, CertRequest, IssuedCert, Jpki, Kihon4, TrustStore};
+use crate::jukinet::service::{AccessKey, JukinetCs};
+use crate::pittari::zip::{self, FilledForm, ShinseiDocument, Signing, ZipVariant};
+use crate::pittari::{Pittari, PittariConfig};
+use crate::proxy::{Proxy, ProxyHandle, ProxyHops};
+
+/// Where each simulator listens. Port 0 picks a free port (tests, the runner).
+#[derive(Debug, Clone, Copy)]
+pub struct Ports {
+    pub bind: IpAddr,
+    pub pittari: u16,
+    pub proxy: u16,
+    pub jukinet: u16,
+    pub admin: u16,
+}
+
+impl Ports {
+    /// The documented fixed ports of `renkei serve` (docs/serve.md).
+    pub const DEFAULT: Ports = Ports {
+        bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        pittari: 18080,
+        proxy: 18081,
+        jukinet: 18082,
+        admin: 18090,
+    };
+
+    /// Free ports on loopback.
+    pub const EPHEMERAL: Ports = Ports {
+        bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        pittari: 0,
+        proxy: 0,
+        jukinet: 0,
+        admin: 0,
+    };
+}
+
+/// How to start.
+#[derive(Debug, Clone)]
+pub struct StackOptions {
+    pub ports: Ports,
+    /// Freeze the clock at the scenario's start (tests, the runner) or let it run from there.
+    pub frozen_clock: bool,
+    pub pittari: PittariConfig,
+    /// Journal bounds: exchanges kept, body bytes kept per exchange.
+    pub journal_capacity: usize,
+    pub journal_body_limit: usize,
+}
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        Self {
+            ports: Ports::EPHEMERAL,
+            frozen_clock: true,
+            pittari: PittariConfig::default(),
+            journal_capacity: 100_000,
+            journal_body_limit: 64 * 1024,
+        }
+    }
+}
+
+/// The addresses the simulators answer on.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Addresses {
+    pub pittari: SocketAddr,
+    pub proxy: SocketAddr,
+    pub jukinet: SocketAddr,
+    pub admin: SocketAddr,
+}
+
+/// A running national side.
+pub struct Stack {
+    pub clock: Clock,
+    pub journal: Journal,
+    pub pittari: Pittari,
+    pub jukinet: JukinetCs,
+    pub jpki: Arc<Jpki>,
+    pub addresses: Addresses,
+    /// The 住基CS access key of each 団体.
+    pub jukinet_keys: Vec<(DantaiCode, String)>,
+    pub scenario_name: String,
+    proxy: ProxyHandle,
+    servers: Vec<JoinHandle<()>>,
+}
+
+/// Why the simulators could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error("{what} を {addr} で待ち受けられません: {source}")]
+    Bind {
+        what: &'static str,
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("申請 {uketsuke}: {message}")]
+    Shinsei { uketsuke: String, message: String },
+    #[error("住基ネットCS: {0}")]
+    Jukinet(String),
+    #[error("電子証明書: {0}")]
+    Jpki(#[from] jpki::JpkiError),
+}
+
+impl Stack {
+    /// Builds the state of `expanded` and starts serving it.
+    pub async fn start(expanded: &Expanded, options: StackOptions) -> Result<Stack, StackError> {
+        let scenario = &expanded.scenario;
+        let clock = if options.frozen_clock {
+            Clock::frozen(scenario.start)
+        } else {
+            let clock = Clock::real();
+            clock.set(scenario.start);
+            clock
+        };
+        let journal = Journal::with_bounds(options.journal_capacity, options.journal_body_limit);
+        let jpki = Arc::new(Jpki::generate(scenario.seed));
+
+        // 住基ネットCS: the populations, then the scenario's events.
+        let mut builder = JukinetCs::builder(clock.clone());
+        let mut jukinet_keys = Vec::new();
+        for (code, households) in &expanded.populations {
+            let key = format!(
+                "jukinet-{code}-{:016x}",
+                renkei_fixtures::rng::mix(scenario.seed ^ code.value())
+            );
+            let access =
+                AccessKey::new(key.clone()).map_err(|e| StackError::Jukinet(e.to_string()))?;
+            builder = builder.dantai(*code, households, access);
+            jukinet_keys.push((*code, key));
+        }
+        let jukinet = builder
+            .build()
+            .map_err(|e| StackError::Jukinet(e.to_string()))?;
+        for event in &expanded.events {
+            match event {
+                Event::Revoke { serial, at, reason } => {
+                    jukinet
+                        .revoke(*serial, at.to_offset(renkei_fixtures::JST).date(), *reason)
+                        .map_err(|e| StackError::Jukinet(format!("{serial} の失効: {e}")))?;
+                }
+            }
+        }
+
+        // ぴったりサービス: one signed 申請ZIP per 申請.
+        let applications = match &scenario.pittari {
+            None => Vec::new(),
+            Some(pittari) => build_zips(&jpki, expanded, pittari.submitted_from, scenario.start)?,
+        };
+        let (dantai, accounts) = scenario
+            .pittari
+            .as_ref()
+            .map(|p| (p.dantai, p.accounts.clone()))
+            .unwrap_or((expanded.populations[0].0, Vec::new()));
+        let pittari = Pittari::new(
+            clock.clone(),
+            options.pittari.clone(),
+            dantai,
+            accounts,
+            applications,
+            scenario.seed,
+        );
+
+        // Serve.
+        let hops = ProxyHops::new();
+        let recording = |system| {
+            Arc::new(Recording {
+                journal: journal.clone(),
+                system,
+                clock: clock.clone(),
+                hops: Some(hops.clone()),
+                max_request_bytes: 64 * 1024,
+            })
+        };
+        let ports = options.ports;
+        let mut servers = Vec::new();
+        let pittari_router =
+            crate::pittari::api::router(pittari.clone(), recording(System::Pittari)).merge(
+                crate::pittari::repository::router(
+                    jpki.clone(),
+                    jukinet.clone(),
+                    clock.clone(),
+                    recording(System::Pittari),
+                ),
+            );
+        let pittari_addr = serve(
+            &mut servers,
+            "ぴったりサービス download API",
+            ports.bind,
+            ports.pittari,
+            pittari_router,
+        )
+        .await?;
+        let jukinet_addr = serve(
+            &mut servers,
+            "住基ネットCS",
+            ports.bind,
+            ports.jukinet,
+            crate::jukinet::service::router(jukinet.clone(), recording(System::Jukinet)),
+        )
+        .await?;
+        let proxy_journal = journal.clone();
+        let proxy_clock = clock.clone();
+        let proxy = Proxy::new(
+            Arc::new(move || proxy_clock.now()),
+            Arc::new(move |event| crate::admin::record_proxy_event(&proxy_journal, event)),
+        )
+        .with_hops(hops.clone())
+        .allow(pittari_addr)
+        .bind(SocketAddr::new(ports.bind, ports.proxy))
+        .await
+        .map_err(|e| StackError::Bind {
+            what: "連携サーバ",
+            addr: SocketAddr::new(ports.bind, ports.proxy),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        let admin_state = crate::admin::AdminState {
+            clock: clock.clone(),
+            journal: journal.clone(),
+            pittari: pittari.clone(),
+        };
+        let admin_addr = serve(
+            &mut servers,
+            "管理API",
+            ports.bind,
+            ports.admin,
+            crate::admin::router(admin_state),
+        )
+        .await?;
+        Ok(Stack {
+            clock,
+            journal,
+            pittari,
+            jukinet,
+            jpki,
+            addresses: Addresses {
+                pittari: pittari_addr,
+                proxy: proxy.local_addr(),
+                jukinet: jukinet_addr,
+                admin: admin_addr,
+            },
+            jukinet_keys,
+            scenario_name: scenario.name.clone(),
+            proxy,
+            servers,
+        })
+    }
+
+    /// Stops every server.
+    pub async fn shutdown(self) {
+        for server in &self.servers {
+            server.abort();
+        }
+        self.proxy.shutdown().await;
+    }
+}
+
+async fn serve(
+    servers: &mut Vec<JoinHandle<()>>,
+    what: &'static str,
+    bind: IpAddr,
+    port: u16,
+    router: axum::Router,
+) -> Result<SocketAddr, StackError> {
+    let addr = SocketAddr::new(bind, port);
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StackError::Bind { what, addr, source })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| StackError::Bind { what, addr, source })?;
+    servers.push(tokio::spawn(async move {
+        if let Err(error) = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        {
+            tracing::error!(%error, what, "server stopped");
+        }
+    }));
+    Ok(local)
+}
+
+/// The 署名用 CA with the CRL the ぴったりサービス checked 申請 against at receipt: every
+/// revocation of the population (all before the scenario starts), none of the scenario's events
+/// (those happen after the 申請 they concern were received).
+fn trust_at_receipt(
+    jpki: &Jpki,
+    expanded: &Expanded,
+    since: OffsetDateTime,
+    start: OffsetDateTime,
+) -> Result<TrustStore, StackError> {
+    let revoked: Vec<_> = expanded
+        .populations
+        .iter()
+        .flat_map(|(_, households)| households.iter().flat_map(|h| &h.members))
+        .flat_map(|r| &r.certificates)
+        .filter(|c| {
+            c.status == CertStatus::Shikkou
+                && c.kind == renkei_fixtures::population::CertKind::Shomei
+        })
+        .filter_map(|c| {
+            c.revoked
+                .map(|d| (c.serial, d.midnight().assume_offset(renkei_fixtures::JST)))
+        })
+        .collect();
+    let ca = jpki.ca(CertKind::Signature);
+    let crl = ca.crl(
+        &revoked,
+        since - Duration::days(1),
+        start + Duration::days(30),
+    )?;
+    Ok(TrustStore::new([ca]).with_crl(&crl)?)
+}
+
+/// The certificate a 申請 was signed with, issued by the synthetic JPKI.
+fn signer_cert(jpki: &Jpki, application: &Application) -> Result<IssuedCert, StackError> {
+    let signer = &application.signer;
+    Ok(jpki.issue(&CertRequest {
+        kind: CertKind::Signature,
+        serial: signer.serial,
+        not_before: signer.not_before,
+        not_after: signer.not_after,
+        holder: Some(Kihon4 {
+            shimei: signer.kihon4.shimei.clone(),
+            seinengappi: signer.kihon4.seinengappi,
+            seibetsu: signer.kihon4.seibetsu.clone(),
+            jusho: signer.kihon4.jusho.clone(),
+        }),
+    })?)
+}
+
+/// How a variant is delivered as a ZIP.
+fn zip_variant(variant: Variant) -> ZipVariant {
+    match variant {
+        Variant::Tampered => ZipVariant::TamperedAfterSigning,
+        Variant::TruncatedZip => ZipVariant::Truncated,
+        Variant::CorruptZip => ZipVariant::Corrupt,
+        _ => ZipVariant::Valid,
+    }
+}
+
+/// Builds every 申請ZIP of the scenario (in parallel: signing dominates), with the procedure
+/// name of each. Public for `renkei bench shinsei-zip`.
+pub fn build_zips(
+    jpki: &Jpki,
+    expanded: &Expanded,
+    since: OffsetDateTime,
+    start: OffsetDateTime,
+) -> Result<Vec<(Application, String, Vec<u8>)>, StackError> {
+    use rayon::prelude::*;
+    let trust = trust_at_receipt(jpki, expanded, since, start)?;
+    let catalogs = Catalogs::embedded();
+    expanded
+        .applications
+        .par_iter()
+        .map(|application| {
+            let failed = |message: String| StackError::Shinsei {
+                uketsuke: application.uketsuke_bango.to_string(),
+                message,
+            };
+            let procedure = catalogs
+                .procedure(&application.tetsuzuki)
+                .ok_or_else(|| failed(format!("手続 {} がありません", application.tetsuzuki)))?;
+            let cert = signer_cert(jpki, application)?;
+            let form = FilledForm::new(
+                procedure,
+                application
+                    .form
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            )
+            .map_err(|e| failed(e.to_string()))?;
+            let attachments: Vec<zip::Attachment> = application
+                .attachments
+                .iter()
+                .map(|a| {
+                    zip::Attachment::new(a.name.clone(), a.media_type.clone(), a.content.clone())
+                })
+                .collect();
+            let document = ShinseiDocument {
+                uketsuke_bango: application.uketsuke_bango,
+                dantai_code: application.dantai,
+                shinsei_nichiji: application.submitted_at,
+                form,
+                signing: Some(Signing {
+                    cert: &cert,
+                    trust_at_receipt: &trust,
+                }),
+                attachments: &attachments,
+                variant: zip_variant(application.variant),
+            };
+            let bytes = zip::build(&document).map_err(|e| failed(e.to_string()))?;
+            Ok((application.clone(), procedure.name.clone(), bytes))
+        })
+        .collect()
+}

@@ -1,0 +1,105 @@
+//! `renkei serve`: the national side of a scenario on fixed, documented ports until Ctrl-C.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use renkei_fixtures::catalog::Catalogs;
+use renkei_fixtures::scenario::Scenario;
+use renkei_simulator::stack::{Ports, Stack, StackOptions};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Scenario file (docs/scenario.md); the embedded default scenario when omitted.
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Port of the ぴったりサービス download API; the 連携サーバ, 住基ネットCS and admin API use
+    /// the next ones (+1, +2, +10).
+    #[arg(long, default_value_t = Ports::DEFAULT.pittari)]
+    pub port: u16,
+    /// Let the clock run from the scenario's start (default: frozen there; move it with the admin API).
+    #[arg(long)]
+    pub running_clock: bool,
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let scenario = match &args.scenario {
+        None => Scenario::default_scenario(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("シナリオ {} を読めません", path.display()))?;
+            Scenario::from_toml(&text).with_context(|| path.display().to_string())?
+        }
+    };
+    let expanded = scenario.expand(Catalogs::embedded())?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let options = StackOptions {
+            ports: Ports {
+                bind: args.bind,
+                pittari: args.port,
+                proxy: args.port.wrapping_add(1),
+                jukinet: args.port.wrapping_add(2),
+                admin: args.port.wrapping_add(10),
+            },
+            frozen_clock: !args.running_clock,
+            ..StackOptions::default()
+        };
+        let stack = Stack::start(&expanded, options).await?;
+        print_banner(&stack, &expanded);
+        tokio::signal::ctrl_c().await?;
+        println!("停止します…");
+        stack.shutdown().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn print_banner(stack: &Stack, expanded: &renkei_fixtures::scenario::Expanded) {
+    let a = &stack.addresses;
+    println!("renkei serve — {}", stack.scenario_name);
+    println!(
+        "  時計            {} ({})",
+        stack.clock.now(),
+        if stack.clock.is_frozen() {
+            "停止中: 管理APIで進めます"
+        } else {
+            "進行中"
+        }
+    );
+    println!(
+        "  ぴったりサービス http://{}/pittari/v1/   (docs/pittari-api.md)",
+        a.pittari
+    );
+    println!(
+        "  連携サーバ      http://{}            (HTTP プロキシ: docs/renkei-server-proxy.md)",
+        a.proxy
+    );
+    println!(
+        "  住基ネットCS    http://{}/jukinet/v1/  (docs/jukinet-cs-api.md)",
+        a.jukinet
+    );
+    println!(
+        "  管理API         http://{}/admin/v1/    (docs/serve.md)",
+        a.admin
+    );
+    println!("  申請            {} 件", expanded.applications.len());
+    if let Some(pittari) = &expanded.scenario.pittari {
+        for account in &pittari.accounts {
+            println!(
+                "  アカウント      {} / {} ({})",
+                account.login_id,
+                account.password,
+                account.role.as_str()
+            );
+        }
+    }
+    for (code, key) in &stack.jukinet_keys {
+        println!("  住基CSキー      {code}: {key}");
+    }
+    println!("Ctrl-C で停止します。");
+}
