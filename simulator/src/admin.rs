@@ -31,6 +31,28 @@ pub struct AdminState {
     pub clock: Clock,
     pub journal: Journal,
     pub pittari: Pittari,
+    /// The state file, where clock changes are kept (`--data`).
+    pub store: Option<std::sync::Arc<crate::store::SqliteStore>>,
+}
+
+impl AdminState {
+    /// Keeps the clock's new time in the state file, so a restart resumes there.
+    fn persist_clock(&self) -> Result<(), ApiError> {
+        match &self.store {
+            None => Ok(()),
+            Some(store) => store
+                .append(&crate::store::Change::Clock {
+                    now: self.clock.now(),
+                })
+                .map_err(|e| {
+                    ApiError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "STORE_FAILED",
+                        e.to_string(),
+                    )
+                }),
+        }
+    }
 }
 
 pub fn router(state: AdminState) -> Router {
@@ -129,6 +151,7 @@ async fn set_clock(
         )
     })?;
     state.clock.set(request.now);
+    state.persist_clock()?;
     Ok(view(&state.clock))
 }
 
@@ -152,6 +175,7 @@ async fn advance_clock(
         .clock
         .advance(Duration::seconds(request.seconds))
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "CLOCK_BACKWARDS", e.to_string()))?;
+    state.persist_clock()?;
     Ok(view(&state.clock))
 }
 

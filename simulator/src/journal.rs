@@ -29,7 +29,7 @@ pub enum System {
 }
 
 /// One request and its answer, as a vendor's system sent and received it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Exchange {
     /// Position in the journal: increases by one per exchange, never reused.
     pub seq: u64,
@@ -49,7 +49,7 @@ pub struct Exchange {
 }
 
 /// Who sent a request.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct Caller {
     /// The TCP peer address as the simulator saw it.
     pub peer: Option<String>,
@@ -59,15 +59,26 @@ pub struct Caller {
     pub proxy_hop: Option<u64>,
 }
 
+/// How a recorded body's `text` holds its bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyEncoding {
+    /// UTF-8 text as it was.
+    #[default]
+    Text,
+    /// Binary, base64 (RFC 4648 §4).
+    Base64,
+}
+
 /// A body as recorded: its full length and at most the journal's limit of its bytes.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct Body {
     /// Length of the whole body in bytes.
     pub length: usize,
     /// Whether `text` holds less than the whole body.
     pub truncated: bool,
     /// `text` for UTF-8 bodies, `base64` for anything else.
-    pub encoding: &'static str,
+    pub encoding: BodyEncoding,
     pub text: String,
 }
 
@@ -76,13 +87,13 @@ impl Body {
     pub fn capture(bytes: &[u8], limit: usize) -> Self {
         let kept = &bytes[..bytes.len().min(limit)];
         let (encoding, text) = match std::str::from_utf8(kept) {
-            Ok(text) => ("text", text.to_owned()),
+            Ok(text) => (BodyEncoding::Text, text.to_owned()),
             // A cut in the middle of a multibyte character is still text.
             Err(e) if e.error_len().is_none() => (
-                "text",
+                BodyEncoding::Text,
                 String::from_utf8_lossy(&kept[..e.valid_up_to()]).into_owned(),
             ),
-            Err(_) => ("base64", base64_encode(kept)),
+            Err(_) => (BodyEncoding::Base64, base64_encode(kept)),
         };
         Self {
             length: bytes.len(),
@@ -94,14 +105,15 @@ impl Body {
 }
 
 /// A cloneable handle to one shared journal.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Journal {
     /// A std `Mutex`: appends and reads are short and never held across an await.
     inner: Arc<Mutex<Inner>>,
 }
 
-#[derive(Debug)]
 struct Inner {
+    /// Where exchanges are also written, for a `renkei serve --data` that must survive a restart.
+    store: Option<std::sync::Arc<crate::store::SqliteStore>>,
     capacity: usize,
     body_limit: usize,
     next_seq: u64,
@@ -155,6 +167,7 @@ impl Journal {
     pub fn with_bounds(capacity: usize, body_limit: usize) -> Self {
         Self {
             inner: Arc::new(Mutex::new(Inner {
+                store: None,
                 capacity: capacity.max(1),
                 body_limit,
                 next_seq: 0,
@@ -180,12 +193,33 @@ impl Journal {
             request_body: Body::capture(record.request_body, inner.body_limit),
             response_body: Body::capture(record.response_body, inner.body_limit),
         };
+        if let Some(store) = &inner.store {
+            store.record_exchange(&exchange);
+        }
         if inner.entries.len() == inner.capacity {
             inner.entries.pop_front();
             inner.dropped += 1;
         }
         inner.entries.push_back(exchange);
         seq
+    }
+
+    /// Writes every exchange from now on to `store` too, after taking back the exchanges it
+    /// already holds (at start-up, from an earlier run): numbering continues after them, and the
+    /// ones before the oldest kept count as dropped.
+    pub fn persist_to(
+        &self,
+        store: std::sync::Arc<crate::store::SqliteStore>,
+    ) -> Result<(), crate::store::StoreError> {
+        let mut inner = self.lock();
+        let earlier = store.exchanges(inner.capacity)?;
+        if let (Some(first), Some(last)) = (earlier.first(), earlier.last()) {
+            inner.dropped = first.seq;
+            inner.next_seq = last.seq + 1;
+            inner.entries = earlier.into();
+        }
+        inner.store = Some(store);
+        Ok(())
     }
 
     /// The exchanges matching `query`, oldest first.
@@ -317,7 +351,7 @@ mod tests {
         assert!(body.truncated);
         assert_eq!(body.length, 14);
         let binary = Body::capture(&[0xff, 0x00, 0x10], 10);
-        assert_eq!(binary.encoding, "base64");
+        assert_eq!(binary.encoding, BodyEncoding::Base64);
         assert_eq!(binary.text, "/wAQ");
         assert_eq!(base64_encode(b"ab"), "YWI=");
         assert_eq!(base64_encode(b"abc"), "YWJj");

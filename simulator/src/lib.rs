@@ -12,3 +12,4 @@ pub mod jukinet;
 pub mod pittari;
 pub mod proxy;
 pub mod stack;
+pub mod store;

@@ -27,6 +27,7 @@ use crate::jukinet::service::{AccessKey, JukinetCs};
 use crate::pittari::zip::{self, FilledForm, ShinseiDocument, Signing, ZipVariant};
 use crate::pittari::{Pittari, PittariConfig};
 use crate::proxy::{Proxy, ProxyHandle, ProxyHops};
+use crate::store::{Change, SqliteStore};
 
 /// Where each simulator listens. Port 0 picks a free port (tests, the runner).
 #[derive(Debug, Clone, Copy)]
@@ -68,6 +69,9 @@ pub struct StackOptions {
     /// Journal bounds: exchanges kept, body bytes kept per exchange.
     pub journal_capacity: usize,
     pub journal_body_limit: usize,
+    /// Keep state in `DIR/renkei.sqlite` and take it back on the next start (`--data`); in
+    /// memory only when `None`.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for StackOptions {
@@ -78,6 +82,7 @@ impl Default for StackOptions {
             pittari: PittariConfig::default(),
             journal_capacity: 100_000,
             journal_body_limit: 64 * 1024,
+            data_dir: None,
         }
     }
 }
@@ -102,6 +107,9 @@ pub struct Stack {
     /// The 住基CS access key of each 団体.
     pub jukinet_keys: Vec<(DantaiCode, String)>,
     pub scenario_name: String,
+    /// Whether the state was taken back from an earlier run's state file.
+    pub resumed: bool,
+    store: Option<Arc<SqliteStore>>,
     proxy: ProxyHandle,
     servers: Vec<JoinHandle<()>>,
 }
@@ -122,6 +130,8 @@ pub enum StackError {
     Jukinet(String),
     #[error("電子証明書: {0}")]
     Jpki(#[from] jpki::JpkiError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 impl Stack {
@@ -174,7 +184,7 @@ impl Stack {
             .as_ref()
             .map(|p| (p.dantai, p.accounts.clone()))
             .unwrap_or((expanded.populations[0].0, Vec::new()));
-        let pittari = Pittari::new(
+        let mut pittari = Pittari::new(
             clock.clone(),
             options.pittari.clone(),
             dantai,
@@ -182,6 +192,27 @@ impl Stack {
             applications,
             scenario.seed,
         );
+
+        // The state file: bind it to this scenario, take back what an earlier run acknowledged.
+        let mut resumed = false;
+        let store = match &options.data_dir {
+            None => None,
+            Some(dir) => {
+                let store = Arc::new(SqliteStore::open(dir)?);
+                let text = serde_json::to_string(scenario).expect("scenarios serialise");
+                resumed = store.bind_scenario(&scenario.name, &text)?;
+                let changes = store.changes()?;
+                for change in &changes {
+                    if let Change::Clock { now } = change {
+                        clock.set(*now);
+                    }
+                }
+                pittari.replay(changes);
+                pittari.persist_to(store.clone());
+                journal.persist_to(store.clone())?;
+                Some(store)
+            }
+        };
 
         // Serve.
         let hops = ProxyHops::new();
@@ -240,6 +271,7 @@ impl Stack {
             clock: clock.clone(),
             journal: journal.clone(),
             pittari: pittari.clone(),
+            store: store.clone(),
         };
         let admin_addr = serve(
             &mut servers,
@@ -263,6 +295,8 @@ impl Stack {
             },
             jukinet_keys,
             scenario_name: scenario.name.clone(),
+            resumed,
+            store,
             proxy,
             servers,
         })
@@ -274,6 +308,9 @@ impl Stack {
             server.abort();
         }
         self.proxy.shutdown().await;
+        if let Some(store) = &self.store {
+            store.flush_journal();
+        }
     }
 }
 

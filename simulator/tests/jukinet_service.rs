@@ -895,7 +895,10 @@ mod jukinet_service {
         assert!(last.request_body.text.contains("juminhyo_codes"));
         assert!(last.response_body.text.starts_with("ファイルID,"));
         // The ZIP answer is kept as binary.
-        assert_eq!(page.exchanges[3].response_body.encoding, "base64");
+        assert_eq!(
+            page.exchanges[3].response_body.encoding,
+            renkei_simulator::journal::BodyEncoding::Base64
+        );
     }
 
     /// `paths:` of the OpenAPI document: each path with its methods (a hand parser for the

@@ -317,3 +317,127 @@ fn the_admin_openapi_document_lists_every_route() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_restart_with_a_state_file_loses_nothing_acknowledged() {
+    let data = tempfile::tempdir().unwrap();
+    let expanded = Scenario::default_scenario()
+        .expand(Catalogs::embedded())
+        .unwrap();
+    let options = || StackOptions {
+        data_dir: Some(data.path().to_owned()),
+        ..StackOptions::default()
+    };
+    let first = Stack::start(&expanded, options()).await.unwrap();
+    assert!(!first.resumed);
+    let client = reqwest::Client::builder()
+        .proxy(reqwest::Proxy::http(format!("http://{}", first.addresses.proxy)).unwrap())
+        .build()
+        .unwrap();
+    let api = format!("http://{}", first.addresses.pittari);
+    let token = client
+        .post(format!("{api}/pittari/v1/login"))
+        .json(&json!({"login_id": "tetsuzuki01", "password": "renkei-tetsuzuki-01"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let uketsuke = expanded
+        .applications
+        .iter()
+        .find(|a| a.variant == Variant::Valid)
+        .unwrap()
+        .uketsuke_bango;
+    for (method, path, body) in [
+        (
+            "POST",
+            format!("{api}/pittari/v1/shinsei/{uketsuke}/shutoku"),
+            None,
+        ),
+        (
+            "PUT",
+            format!("{api}/pittari/v1/shinsei/{uketsuke}/shori-jokyo"),
+            Some(json!({"shori_jokyo": "受付済み"})),
+        ),
+    ] {
+        let request = client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                path,
+            )
+            .bearer_auth(&token);
+        let request = match body {
+            Some(body) => request.json(&body),
+            None => request,
+        };
+        assert_eq!(request.send().await.unwrap().status(), 200);
+    }
+    let admin = format!("http://{}", first.addresses.admin);
+    reqwest::Client::new()
+        .post(format!("{admin}/admin/v1/clock/advance"))
+        .body(r#"{"seconds": 600}"#)
+        .send()
+        .await
+        .unwrap();
+    let exchanges_before = first.journal.query(&Query::default()).next_seq;
+    first.shutdown().await;
+
+    let second = Stack::start(&expanded, options()).await.unwrap();
+    assert!(second.resumed);
+    let (shutoku, shori) = second.pittari.status_of(&uketsuke).unwrap();
+    assert_eq!((shutoku.as_str(), shori.as_str()), ("取得済み", "受付済み"));
+    assert_eq!(
+        second.clock.now(),
+        expanded.scenario.start + time::Duration::minutes(10)
+    );
+    let page = second.journal.query(&Query::default());
+    assert_eq!(
+        page.next_seq, exchanges_before,
+        "the journal continues where it stopped"
+    );
+    assert!(
+        page.exchanges
+            .iter()
+            .any(|e| e.route.ends_with("/shori-jokyo"))
+    );
+    // The token issued before the restart is still good, and new tokens do not repeat it.
+    let client = reqwest::Client::builder()
+        .proxy(reqwest::Proxy::http(format!("http://{}", second.addresses.proxy)).unwrap())
+        .build()
+        .unwrap();
+    let api = format!("http://{}", second.addresses.pittari);
+    let listed = client
+        .get(format!("{api}/pittari/v1/shinsei?shutoku=取得済み"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200);
+    let again = client
+        .post(format!("{api}/pittari/v1/login"))
+        .json(&json!({"login_id": "tetsuzuki01", "password": "renkei-tetsuzuki-01"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_ne!(again["token"].as_str().unwrap(), token);
+    second.shutdown().await;
+
+    // Another scenario refuses the state file.
+    let mut other = Scenario::default_scenario();
+    other.name = "別のシナリオ".into();
+    other.seed = 2;
+    let other = other.expand(Catalogs::embedded()).unwrap();
+    let refused = Stack::start(&other, options()).await;
+    assert!(matches!(
+        refused,
+        Err(renkei_simulator::stack::StackError::Store(_))
+    ));
+}

@@ -25,6 +25,9 @@ pub struct ServeArgs {
     /// Let the clock run from the scenario's start (default: frozen there; move it with the admin API).
     #[arg(long)]
     pub running_clock: bool,
+    /// Keep state in DIR/renkei.sqlite and resume from it on the next start (in memory without it).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -48,6 +51,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 admin: args.port.wrapping_add(10),
             },
             frozen_clock: !args.running_clock,
+            data_dir: args.data.clone(),
             ..StackOptions::default()
         };
         let stack = Stack::start(&expanded, options).await?;
@@ -62,6 +66,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 fn print_banner(stack: &Stack, expanded: &renkei_fixtures::scenario::Expanded) {
     let a = &stack.addresses;
     println!("renkei serve — {}", stack.scenario_name);
+    if stack.resumed {
+        println!("  状態            前回の状態ファイルから再開しました");
+    }
     println!(
         "  時計            {} ({})",
         stack.clock.now(),

@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 
 use super::state::{Pittari, Session, ShoriJokyo, ShutokuJotai};
 use crate::http::{ApiError, AuthenticatedAs, ProxyHop, Recording};
+use crate::store::Change;
 
 /// Every route: (method, path as written in the OpenAPI document).
 pub const ROUTES: &[(&str, &str)] = &[
@@ -163,16 +164,19 @@ async fn login(
             )
         })?;
     let (account, dantai) = account;
-    let token = inner.issue_token();
-    let session = Session {
-        login_id: account.login_id.clone(),
-        role: account.role,
-        dantai,
-        tetsuzuki: (account.role == renkei_fixtures::scenario::Role::TetsuzukiIppan)
-            .then(|| account.tetsuzuki.clone()),
-        expires_at: now + pittari.config.token_lifetime,
-    };
-    inner.sessions.insert(token.clone(), session.clone());
+    let token = inner.next_token();
+    let expires_at = now + pittari.config.token_lifetime;
+    pittari
+        .commit(
+            &mut inner,
+            Change::Login {
+                token: token.clone(),
+                login_id: account.login_id.clone(),
+                expires_at,
+            },
+        )
+        .map_err(store_failed)?;
+    let session = inner.sessions[&token].clone();
     let response = Json(LoginResponse {
         token,
         expires_at: session.expires_at,
@@ -181,6 +185,14 @@ async fn login(
     })
     .into_response();
     Ok(as_account(response, &session))
+}
+
+fn store_failed(error: crate::store::StoreError) -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "STORE_FAILED",
+        format!("状態を保存できなかったため、何も変更していません: {error}"),
+    )
 }
 
 fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
@@ -465,14 +477,21 @@ async fn mark_taken(
     let uketsuke = parse_uketsuke(&uketsuke).map_err(by)?;
     let mut inner = pittari.lock();
     let shinsei = readable(&mut inner, &session, &uketsuke).map_err(by)?;
-    shinsei.shutoku = ShutokuJotai::Shutokuzumi;
-    if shinsei.application.variant == renkei_fixtures::scenario::Variant::Duplicate
-        && !shinsei.redelivered
-    {
-        // Scripted redelivery: the ぴったりサービス lists it as new once more.
-        shinsei.redelivered = true;
-        shinsei.shutoku = ShutokuJotai::Mishutoku;
-    }
+    // Scripted redelivery: a Duplicate is listed as new once more the first time it is taken.
+    let redeliver = shinsei.application.variant == renkei_fixtures::scenario::Variant::Duplicate
+        && !shinsei.redelivered;
+    let change = Change::Shutoku {
+        uketsuke_bango: uketsuke,
+        shutoku: if redeliver {
+            ShutokuJotai::Mishutoku
+        } else {
+            ShutokuJotai::Shutokuzumi
+        },
+        redelivered: redeliver || shinsei.redelivered,
+    };
+    pittari
+        .commit(&mut inner, change)
+        .map_err(|e| by(store_failed(e)))?;
     let body = Taken {
         uketsuke_bango: uketsuke,
         shutoku_jotai: ShutokuJotai::Shutokuzumi,
@@ -580,11 +599,20 @@ async fn update_status(
         )
         .target(uketsuke.to_string())));
     }
-    shinsei.shori = next;
-    shinsei.shori_updated_at = Some(now);
+    let tetsuzuki_id = shinsei.application.tetsuzuki.clone();
+    pittari
+        .commit(
+            &mut inner,
+            Change::Shori {
+                uketsuke_bango: uketsuke,
+                shori: next,
+                at: now,
+            },
+        )
+        .map_err(|e| by(store_failed(e)))?;
     let body = StatusEntry {
         uketsuke_bango: uketsuke,
-        tetsuzuki_id: shinsei.application.tetsuzuki.clone(),
+        tetsuzuki_id,
         shori_jokyo: next,
         updated_at: Some(now),
     };

@@ -95,21 +95,12 @@ fn current_crl(repo: &Repository, ca: CertKind) -> Result<Vec<u8>, ApiError> {
         CertKind::Signature => PopulationKind::Shomei,
         CertKind::Authentication => PopulationKind::RiyoshaShomei,
     };
-    let mut revoked = Vec::new();
-    for dantai in repo.jukinet.dantai_codes() {
-        let file = repo.jukinet.shomeisho_all(dantai).map_err(internal)?;
-        revoked.extend(
-            file.records
-                .iter()
-                .filter(|r| r.shubetsu == wanted)
-                .filter_map(|r| {
-                    r.shikkobi
-                        .filter(|d| *d <= today)
-                        .map(|d| (r.serial, d.midnight().assume_offset(renkei_fixtures::JST)))
-                }),
-        );
-    }
-    revoked.sort();
+    let revoked: Vec<_> = repo
+        .jukinet
+        .revocations(wanted, today)
+        .into_iter()
+        .map(|(serial, day)| (serial, day.midnight().assume_offset(renkei_fixtures::JST)))
+        .collect();
     repo.jpki
         .ca(ca)
         .crl(&revoked, now, now + CRL_VALIDITY)

@@ -10,6 +10,7 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime, Time};
 
 use crate::clock::Clock;
+use crate::store::Change;
 
 /// 取得状態: whether the municipality has taken a 申請 in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -166,6 +167,8 @@ pub struct Pittari {
     pub(crate) inner: Arc<Mutex<Inner>>,
     pub clock: Clock,
     pub config: PittariConfig,
+    /// Where acknowledged changes are written before they are acknowledged (`--data`).
+    pub(crate) store: Option<Arc<crate::store::SqliteStore>>,
 }
 
 pub(crate) struct Inner {
@@ -219,6 +222,34 @@ impl Pittari {
             })),
             clock,
             config,
+            store: None,
+        }
+    }
+
+    /// Writes every change to `store` before acknowledging it, from now on.
+    pub fn persist_to(&mut self, store: Arc<crate::store::SqliteStore>) {
+        self.store = Some(store);
+    }
+
+    /// Makes `change` durable (when there is a store), then applies it. The one path for live
+    /// changes and for replaying them after a restart.
+    pub(crate) fn commit(
+        &self,
+        inner: &mut Inner,
+        change: Change,
+    ) -> Result<(), crate::store::StoreError> {
+        if let Some(store) = &self.store {
+            store.append(&change)?;
+        }
+        inner.apply(change);
+        Ok(())
+    }
+
+    /// Applies changes recorded by an earlier run (they are already durable).
+    pub fn replay(&self, changes: impl IntoIterator<Item = Change>) {
+        let mut inner = self.lock();
+        for change in changes {
+            inner.apply(change);
         }
     }
 
@@ -250,11 +281,60 @@ impl Pittari {
 }
 
 impl Inner {
+    /// Applies one change to the state.
+    pub(crate) fn apply(&mut self, change: Change) {
+        match change {
+            Change::Login {
+                token,
+                login_id,
+                expires_at,
+            } => {
+                if let Some((account, dantai)) =
+                    self.accounts.iter().find(|(a, _)| a.login_id == login_id)
+                {
+                    let session = Session {
+                        login_id: account.login_id.clone(),
+                        role: account.role,
+                        dantai: *dantai,
+                        tetsuzuki: (account.role == Role::TetsuzukiIppan)
+                            .then(|| account.tetsuzuki.clone()),
+                        expires_at,
+                    };
+                    self.sessions.insert(token, session);
+                }
+                self.next_token += 1;
+            }
+            Change::Shutoku {
+                uketsuke_bango,
+                shutoku,
+                redelivered,
+            } => {
+                if let Some(shinsei) = self.shinsei.get_mut(&uketsuke_bango) {
+                    shinsei.shutoku = shutoku;
+                    shinsei.redelivered = redelivered;
+                }
+            }
+            Change::Shori {
+                uketsuke_bango,
+                shori,
+                at,
+            } => {
+                if let Some(shinsei) = self.shinsei.get_mut(&uketsuke_bango) {
+                    shinsei.shori = shori;
+                    shinsei.shori_updated_at = Some(at);
+                }
+            }
+            // The clock is not the ぴったりサービス's; the stack applies it.
+            Change::Clock { .. } => {}
+        }
+    }
+
     /// A fresh opaque token: a counter mixed with a per-run secret, so tokens are not guessable
     /// from one another yet the run stays deterministic.
-    pub fn issue_token(&mut self) -> String {
+    /// The token the next login gets (the counter moves when the login is applied, so a replay
+    /// after a restart continues the same sequence).
+    pub fn next_token(&self) -> String {
         let n = self.next_token;
-        self.next_token += 1;
         format!(
             "{:016x}{:016x}",
             renkei_fixtures::rng::mix(self.token_secret ^ n),

@@ -187,6 +187,23 @@ impl JukinetCs {
         Ok(JukinetFile::zenken(created, rows))
     }
 
+    /// Every certificate of `kind`, in every 団体, revoked on or before `on`, with its 失効日 —
+    /// what the JPKI's CRL lists. Reading it hands out no file, so it does not move the stamps
+    /// of later changes (unlike [`JukinetCs::shomeisho_all`]).
+    pub fn revocations(&self, kind: CertKind, on: Date) -> Vec<(CertSerial, Date)> {
+        let inner = self.lock();
+        let mut revoked: Vec<(CertSerial, Date)> = inner
+            .dantai
+            .values()
+            .flat_map(|state| state.certificates.values())
+            .map(|stored| &stored.entry.row)
+            .filter(|row| row.shubetsu == kind)
+            .filter_map(|row| row.shikkobi.filter(|d| *d <= on).map(|d| (row.serial, d)))
+            .collect();
+        revoked.sort();
+        revoked
+    }
+
     /// `JS02` 差分: the rows of the 団体 stamped after `since` and at or before now. `since`
     /// may carry a fraction of a second and any offset; the file's 対象期間開始 is `since` to
     /// the second in JST, which selects the same rows (rows are stamped in whole seconds).
