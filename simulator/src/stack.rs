@@ -184,9 +184,16 @@ impl Stack {
             .as_ref()
             .map(|p| (p.dantai, p.accounts.clone()))
             .unwrap_or((expanded.populations[0].0, Vec::new()));
+        let mut config = options.pittari.clone();
+        if let Some(hours) = scenario.pittari.as_ref().and_then(|p| p.service_hours) {
+            config.hours = crate::pittari::ServiceHours {
+                opens: hours.opens,
+                closes: hours.closes,
+            };
+        }
         let mut pittari = Pittari::new(
             clock.clone(),
-            options.pittari.clone(),
+            config,
             dantai,
             accounts,
             applications,

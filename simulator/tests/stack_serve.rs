@@ -441,3 +441,41 @@ async fn a_restart_with_a_state_file_loses_nothing_acknowledged() {
         Err(renkei_simulator::stack::StackError::Store(_))
     ));
 }
+
+#[tokio::test]
+async fn a_scenario_sets_the_service_hours() {
+    let text = renkei_fixtures::scenario::DEFAULT.replace(
+        "[pittari.mix]",
+        "service_hours = \"10:00-17:00\"\n\n[pittari.mix]",
+    );
+    let expanded = Scenario::from_toml(&text)
+        .unwrap()
+        .expand(Catalogs::embedded())
+        .unwrap();
+    let stack = Stack::start(&expanded, StackOptions::default())
+        .await
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .proxy(reqwest::Proxy::http(format!("http://{}", stack.addresses.proxy)).unwrap())
+        .build()
+        .unwrap();
+    let login = || {
+        client
+            .post(format!(
+                "http://{}/pittari/v1/login",
+                stack.addresses.pittari
+            ))
+            .json(&json!({"login_id": "tetsuzuki01", "password": "renkei-tetsuzuki-01"}))
+            .send()
+    };
+    let closed = login().await.unwrap();
+    assert_eq!(closed.status(), 503);
+    let body: Value = closed.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("10:00〜17:00"),
+        "{body}"
+    );
+    stack.clock.advance(time::Duration::hours(1)).unwrap();
+    assert_eq!(login().await.unwrap().status(), 200);
+    stack.shutdown().await;
+}
