@@ -21,6 +21,12 @@ enum Command {
         #[command(subcommand)]
         command: commands::fixtures::FixturesCommand,
     },
+    /// The requirement catalog: every rule a vendor system must honour, with its source.
+    Requirements {
+        /// Only one area: 申請取込, 住基連携, 副本登録, 情報照会・提供 or 機関間テスト.
+        #[arg(long)]
+        area: Option<renkei_scenarios::Area>,
+    },
     /// Starts the simulated national systems of a scenario on fixed ports (docs/serve.md).
     Serve(commands::serve::ServeArgs),
     /// Benchmarks with the targets the issues set; prints the figures measured.
@@ -34,6 +40,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Fixtures { command } => commands::fixtures::run(command),
+        Command::Requirements { area } => commands::requirements::run(area),
         Command::Serve(args) => commands::serve::run(args),
         Command::Bench { command } => commands::bench::run(command),
     };

@@ -106,3 +106,22 @@ fn catalog_command_refuses_an_unknown_choice() {
         .assert()
         .failure();
 }
+
+#[test]
+fn requirements_command_prints_the_catalog() {
+    let assert = renkei().args(["requirements"]).assert().success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    for id in ["ING-01", "JUK-06", "FUK-03", "SKI-07", "KIK-02"] {
+        assert!(stdout.contains(id), "{id} missing");
+    }
+    let assert = renkei()
+        .args(["requirements", "--area", "住基連携"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("JUK-01") && !stdout.contains("ING-01"));
+    renkei()
+        .args(["requirements", "--area", "宇宙"])
+        .assert()
+        .failure();
+}

@@ -23,6 +23,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/admin/v1/clock"),
     ("POST", "/admin/v1/clock/advance"),
     ("GET", "/admin/v1/pittari/shinsei"),
+    ("POST", "/admin/v1/pittari/faults"),
 ];
 
 /// What the admin API reads and steers.
@@ -61,6 +62,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/admin/v1/clock", get(clock).put(set_clock))
         .route("/admin/v1/clock/advance", post(advance_clock))
         .route("/admin/v1/pittari/shinsei", get(shinsei))
+        .route("/admin/v1/pittari/faults", post(add_fault))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -201,4 +203,28 @@ async fn shinsei(State(state): State<AdminState>) -> Json<Vec<ShinseiState>> {
             })
             .collect(),
     )
+}
+
+async fn add_fault(
+    State(state): State<AdminState>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode, ApiError> {
+    let fault: renkei_fixtures::scenario::FaultSpec =
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "BAD_JSON",
+                format!(
+                    "障害の指定が正しくありません (docs/scenario.md の faults と同じ項目です): {e}"
+                ),
+            )
+        })?;
+    state.pittari.add_fault(fault).map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "STORE_FAILED",
+            e.to_string(),
+        )
+    })?;
+    Ok(StatusCode::NO_CONTENT)
 }

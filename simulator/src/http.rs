@@ -79,6 +79,15 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Marks a response to be cut short on the wire: the handler gives the bytes that get through,
+/// and the connection closes after them although `announced` bytes were promised (an injected
+/// dropped download). Applied by [`record`] after the exchange is recorded, so the journal shows
+/// what was sent.
+#[derive(Debug, Clone, Copy)]
+pub struct CutShort {
+    pub announced: usize,
+}
+
 /// The account a handler authenticated the request as; put into the response's extensions so
 /// the journal can name the caller.
 #[derive(Debug, Clone)]
@@ -175,5 +184,27 @@ pub async fn record(
         request_body: &request_bytes,
         response_body: &response_bytes,
     });
-    Response::from_parts(parts, Body::from(response_bytes))
+    match parts.extensions.get::<CutShort>().copied() {
+        None => Response::from_parts(parts, Body::from(response_bytes)),
+        Some(CutShort { announced }) => {
+            // A stream (no exact size) that stalls after the bytes, then fails: the stall lets
+            // hyper flush what was sent, the failure closes the connection short of `announced`
+            // — as a dropped download looks to the client.
+            let mut parts = parts;
+            parts
+                .headers
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(announced));
+            use futures_util::StreamExt;
+            let sent = futures_util::stream::iter([Ok::<Bytes, std::io::Error>(response_bytes)]);
+            let dropped = futures_util::stream::once(async {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "injected fault: connection dropped",
+                ))
+            });
+            let chunks = sent.chain(dropped);
+            Response::from_parts(parts, Body::from_stream(chunks))
+        }
+    }
 }

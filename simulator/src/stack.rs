@@ -200,6 +200,14 @@ impl Stack {
             scenario.seed,
         );
 
+        // The scenario's injected faults, before anything an earlier run recorded.
+        let faults = scenario
+            .pittari
+            .as_ref()
+            .map(|p| p.faults.clone())
+            .unwrap_or_default();
+        pittari.replay(faults.into_iter().map(|fault| Change::FaultAdded { fault }));
+
         // The state file: bind it to this scenario, take back what an earlier run acknowledged.
         let mut resumed = false;
         let store = match &options.data_dir {

@@ -50,6 +50,12 @@ pub enum Change {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
+    /// An injected fault was added to the download API (by the admin API).
+    FaultAdded {
+        fault: renkei_fixtures::scenario::FaultSpec,
+    },
+    /// An injected fault hit a call (the `index`-th fault, scenario faults first).
+    FaultFired { index: usize },
     /// The clock was set (an advance is recorded as the time it reached).
     Clock {
         #[serde(with = "time::serde::rfc3339")]

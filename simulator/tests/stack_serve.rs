@@ -479,3 +479,89 @@ async fn a_scenario_sets_the_service_hours() {
     assert_eq!(login().await.unwrap().status(), 200);
     stack.shutdown().await;
 }
+
+#[tokio::test]
+async fn injected_faults_hit_the_calls_they_name_then_clear() {
+    let text = renkei_fixtures::scenario::DEFAULT.replace(
+        "[pittari.mix]",
+        "[[pittari.faults]]\nkind = \"server_error\"\nroute = \"list\"\ntimes = 2\n\n[pittari.mix]",
+    );
+    let expanded = Scenario::from_toml(&text)
+        .unwrap()
+        .expand(Catalogs::embedded())
+        .unwrap();
+    let stack = Stack::start(&expanded, StackOptions::default())
+        .await
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .proxy(reqwest::Proxy::http(format!("http://{}", stack.addresses.proxy)).unwrap())
+        .build()
+        .unwrap();
+    let api = format!("http://{}", stack.addresses.pittari);
+    let token = client
+        .post(format!("{api}/pittari/v1/login"))
+        .json(&json!({"login_id": "tetsuzuki01", "password": "renkei-tetsuzuki-01"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let list = || {
+        client
+            .get(format!("{api}/pittari/v1/shinsei"))
+            .bearer_auth(&token)
+            .send()
+    };
+    for _ in 0..2 {
+        let response = list().await.unwrap();
+        assert_eq!(response.status(), 500);
+        assert_eq!(
+            response.json::<Value>().await.unwrap()["code"],
+            "TEMPORARY_FAILURE"
+        );
+    }
+    assert_eq!(list().await.unwrap().status(), 200);
+
+    // A dropped download, armed through the admin API for one 申請.
+    let uketsuke = expanded.applications[0].uketsuke_bango.to_string();
+    let armed = reqwest::Client::new()
+        .post(format!(
+            "http://{}/admin/v1/pittari/faults",
+            stack.addresses.admin
+        ))
+        .json(&json!({"kind": "drop_connection", "route": "download", "uketsuke_bango": uketsuke}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(armed.status(), 204);
+    let download = || {
+        client
+            .get(format!("{api}/pittari/v1/shinsei/{uketsuke}"))
+            .bearer_auth(&token)
+            .send()
+    };
+    let cut = download().await.unwrap();
+    assert_eq!(cut.status(), 200);
+    assert!(cut.bytes().await.is_err(), "the body is cut short");
+    let whole = download().await.unwrap().bytes().await.unwrap();
+    assert!(
+        renkei_simulator::pittari::zip::read(&whole).is_ok()
+            || expanded.applications[0].variant != Variant::Valid
+    );
+
+    let bad = reqwest::Client::new()
+        .post(format!(
+            "http://{}/admin/v1/pittari/faults",
+            stack.addresses.admin
+        ))
+        .body("{\"kind\": \"meteor\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    stack.shutdown().await;
+}

@@ -3,4 +3,5 @@
 pub mod bench;
 pub mod catalog;
 pub mod fixtures;
+pub mod requirements;
 pub mod serve;

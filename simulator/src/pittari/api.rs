@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::state::{Pittari, Session, ShoriJokyo, ShutokuJotai};
-use crate::http::{ApiError, AuthenticatedAs, ProxyHop, Recording};
+use crate::http::{ApiError, AuthenticatedAs, CutShort, ProxyHop, Recording};
 use crate::store::Change;
+use renkei_fixtures::scenario::{FaultKind, FaultRoute, FaultSpec};
 
 /// Every route: (method, path as written in the OpenAPI document).
 pub const ROUTES: &[(&str, &str)] = &[
@@ -149,6 +150,7 @@ async fn login(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let now = gate(&pittari, &hop)?;
+    injected(&pittari, FaultRoute::Login, None).await?;
     let request: LoginRequest = parse_json(&body)?;
     let mut inner = pittari.lock();
     let account = inner
@@ -185,6 +187,32 @@ async fn login(
     })
     .into_response();
     Ok(as_account(response, &session))
+}
+
+/// Applies a fault the scenario or the admin API injected for this call: holds the answer back
+/// (latency), answers `500 TEMPORARY_FAILURE` (an outage), or hands a dropped-connection fault
+/// back to the download handler.
+async fn injected(
+    pittari: &Pittari,
+    route: FaultRoute,
+    uketsuke: Option<UketsukeBango>,
+) -> Result<Option<FaultSpec>, ApiError> {
+    let Some(fault) = pittari.take_fault(route, uketsuke).map_err(store_failed)? else {
+        return Ok(None);
+    };
+    match fault.kind {
+        FaultKind::Latency => {
+            // The simulated service is slow: this is the simulator's behaviour, not a test wait.
+            tokio::time::sleep(std::time::Duration::from_millis(fault.millis)).await;
+            Ok(None)
+        }
+        FaultKind::ServerError => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "TEMPORARY_FAILURE",
+            "一時的な障害が発生しました。時間をおいて再度お試しください。",
+        )),
+        FaultKind::DropConnection => Ok(Some(fault)),
+    }
 }
 
 fn store_failed(error: crate::store::StoreError) -> ApiError {
@@ -324,6 +352,9 @@ async fn list(
 ) -> Result<Response, ApiError> {
     let session = reader(&pittari, &hop, &headers)?;
     let by = |e: ApiError| e.by(&session.login_id);
+    injected(&pittari, FaultRoute::List, None)
+        .await
+        .map_err(by)?;
     check_dantai(&query.dantai, &session).map_err(by)?;
     let from = parse_time("from", &query.from).map_err(by)?;
     let to = parse_time("to", &query.to).map_err(by)?;
@@ -446,7 +477,22 @@ async fn download(
             .zip
             .clone()
     };
-    let mut response = (StatusCode::OK, zip.as_ref().clone()).into_response();
+    let dropped = injected(&pittari, FaultRoute::Download, Some(uketsuke))
+        .await
+        .map_err(by)?
+        .is_some();
+    // A dropped connection: the whole length is announced, half is sent, the connection closes.
+    let sent = if dropped {
+        &zip[..zip.len() / 2]
+    } else {
+        &zip[..]
+    };
+    let mut response = (StatusCode::OK, sent.to_vec()).into_response();
+    if dropped {
+        response.extensions_mut().insert(CutShort {
+            announced: zip.len(),
+        });
+    }
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -475,6 +521,9 @@ async fn mark_taken(
     let session = session(&pittari, &headers, now)?;
     let by = |e: ApiError| e.by(&session.login_id);
     let uketsuke = parse_uketsuke(&uketsuke).map_err(by)?;
+    injected(&pittari, FaultRoute::Shutoku, Some(uketsuke))
+        .await
+        .map_err(by)?;
     let mut inner = pittari.lock();
     let shinsei = readable(&mut inner, &session, &uketsuke).map_err(by)?;
     // Scripted redelivery: a Duplicate is listed as new once more the first time it is taken.
@@ -561,6 +610,9 @@ async fn update_status(
     let session = session(&pittari, &headers, now)?;
     let by = |e: ApiError| e.by(&session.login_id);
     let uketsuke = parse_uketsuke(&uketsuke).map_err(by)?;
+    injected(&pittari, FaultRoute::ShoriJokyo, Some(uketsuke))
+        .await
+        .map_err(by)?;
     let update: StatusUpdate = parse_json(&body).map_err(by)?;
     let next = ShoriJokyo::ALL
         .into_iter()

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use renkei_fixtures::ids::{DantaiCode, UketsukeBango};
-use renkei_fixtures::scenario::{AccountSpec, Application, Role, Variant};
+use renkei_fixtures::scenario::{AccountSpec, Application, FaultRoute, FaultSpec, Role, Variant};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime, Time};
 
@@ -178,6 +178,8 @@ pub(crate) struct Inner {
     /// 申請 in list order (申請日時, 受付番号): the order never changes, so pages are stable.
     pub order: Vec<UketsukeBango>,
     pub sessions: HashMap<String, Session>,
+    /// Injected faults and how many more calls each hits.
+    pub faults: Vec<(FaultSpec, u32)>,
     pub next_token: u64,
     pub token_secret: u64,
 }
@@ -217,6 +219,7 @@ impl Pittari {
                 shinsei,
                 order,
                 sessions: HashMap::new(),
+                faults: Vec::new(),
                 next_token: 1,
                 token_secret: renkei_fixtures::rng::mix(seed ^ renkei_fixtures::rng::tag(b"TOKEN")),
             })),
@@ -243,6 +246,30 @@ impl Pittari {
         }
         inner.apply(change);
         Ok(())
+    }
+
+    /// Injects a fault (the scenario's at start, the admin API's later).
+    pub fn add_fault(&self, fault: FaultSpec) -> Result<(), crate::store::StoreError> {
+        let mut inner = self.lock();
+        self.commit(&mut inner, Change::FaultAdded { fault })
+    }
+
+    /// The first fault still armed for a call on `route` about `uketsuke`, which it then hits.
+    pub(crate) fn take_fault(
+        &self,
+        route: FaultRoute,
+        uketsuke: Option<UketsukeBango>,
+    ) -> Result<Option<FaultSpec>, crate::store::StoreError> {
+        let mut inner = self.lock();
+        let found = inner.faults.iter().position(|(fault, remaining)| {
+            *remaining > 0
+                && fault.route == route
+                && (fault.uketsuke_bango.is_none() || fault.uketsuke_bango == uketsuke)
+        });
+        let Some(index) = found else { return Ok(None) };
+        let fault = inner.faults[index].0.clone();
+        self.commit(&mut inner, Change::FaultFired { index })?;
+        Ok(Some(fault))
     }
 
     /// Applies changes recorded by an earlier run (they are already durable).
@@ -322,6 +349,15 @@ impl Inner {
                 if let Some(shinsei) = self.shinsei.get_mut(&uketsuke_bango) {
                     shinsei.shori = shori;
                     shinsei.shori_updated_at = Some(at);
+                }
+            }
+            Change::FaultAdded { fault } => {
+                let times = fault.times;
+                self.faults.push((fault, times));
+            }
+            Change::FaultFired { index } => {
+                if let Some((_, remaining)) = self.faults.get_mut(index) {
+                    *remaining = remaining.saturating_sub(1);
                 }
             }
             // The clock is not the ぴったりサービス's; the stack applies it.

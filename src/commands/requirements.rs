@@ -1,0 +1,16 @@
+//! `renkei requirements`: the requirement catalog as a table.
+
+use std::process::ExitCode;
+
+use renkei_scenarios::{Area, RequirementCatalog, render_table};
+
+pub fn run(area: Option<Area>) -> anyhow::Result<ExitCode> {
+    let catalog = RequirementCatalog::embedded();
+    println!("{}", render_table(catalog, area).trim_end());
+    let shown = match area {
+        Some(area) => catalog.in_area(area).count(),
+        None => catalog.len(),
+    };
+    println!("{shown} 件 (docs/requirements.md)");
+    Ok(ExitCode::SUCCESS)
+}
