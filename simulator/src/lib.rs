@@ -4,6 +4,7 @@
 //! interfaces, keeps state, and records what it was sent.
 
 pub mod admin;
+pub mod chukan;
 pub mod clock;
 pub mod http;
 pub mod journal;

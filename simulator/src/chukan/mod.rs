@@ -1,0 +1,14 @@
+//! 自治体中間サーバー (simulated): where a 団体 keeps the 副本 of its 特定個人情報 and its 符号, and
+//! from which 情報照会 and 情報提供 go out over the 情報提供ネットワークシステム.
+//!
+//! The real server has nine functions (DOMAIN.md "自治体中間サーバー", seed 004 §6.2), named by
+//! three-letter codes that appear in every message and file name: 符号管理 (FGU), 情報照会 (SKI),
+//! 情報提供 (TKY), 情報提供等記録管理 (TKM), 情報提供データベース管理 = 副本 (DBM), and the
+//! administrative ones. renkei simulates them one module per function; this module will hold
+//! them all, each tenant (団体) with its own data.
+//!
+//! | module | function | what it is |
+//! |---|---|---|
+//! | [`fukuhon`] | 副本登録 (DBM) | the registration / deletion file, read streaming and validated record by record against the データ標準レイアウト in force |
+
+pub mod fukuhon;
