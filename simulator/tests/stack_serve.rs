@@ -12,6 +12,29 @@ use renkei_simulator::pittari::zip::{self, ZipReadError};
 use renkei_simulator::stack::{Stack, StackOptions};
 use serde_json::{Value, json};
 
+/// A client that goes through the stack's 連携サーバ, as a 申請管理システム must.
+fn proxied(stack: &Stack) -> reqwest::Client {
+    reqwest::Client::builder()
+        .proxy(reqwest::Proxy::http(format!("http://{}", stack.addresses.proxy)).unwrap())
+        .build()
+        .unwrap()
+}
+
+/// Logs in as the default scenario's 手続管理ユーザ at `api` and returns the token.
+async fn login(client: &reqwest::Client, api: &str) -> String {
+    let response = client
+        .post(format!("{api}/pittari/v1/login"))
+        .json(&json!({"login_id": "tetsuzuki01", "password": "renkei-tetsuzuki-01"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 async fn start() -> (Stack, Expanded, reqwest::Client) {
     let expanded = Scenario::default_scenario()
         .expand(Catalogs::embedded())
@@ -19,10 +42,7 @@ async fn start() -> (Stack, Expanded, reqwest::Client) {
     let stack = Stack::start(&expanded, StackOptions::default())
         .await
         .unwrap();
-    let client = reqwest::Client::builder()
-        .proxy(reqwest::Proxy::http(format!("http://{}", stack.addresses.proxy)).unwrap())
-        .build()
-        .unwrap();
+    let client = proxied(&stack);
     (stack, expanded, client)
 }
 
@@ -30,18 +50,7 @@ async fn start() -> (Stack, Expanded, reqwest::Client) {
 async fn a_vendor_downloads_and_verifies_every_variant() {
     let (stack, expanded, client) = start().await;
     let api = format!("http://{}", stack.addresses.pittari);
-    let token = client
-        .post(format!("{api}/pittari/v1/login"))
-        .json(&json!({"login_id": "tetsuzuki01", "password": "renkei-tetsuzuki-01"}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = login(&client, &api).await;
 
     // The CA certificate and the current CRL, as served.
     let ca_pem = client
@@ -330,23 +339,9 @@ async fn a_restart_with_a_state_file_loses_nothing_acknowledged() {
     };
     let first = Stack::start(&expanded, options()).await.unwrap();
     assert!(!first.resumed);
-    let client = reqwest::Client::builder()
-        .proxy(reqwest::Proxy::http(format!("http://{}", first.addresses.proxy)).unwrap())
-        .build()
-        .unwrap();
+    let client = proxied(&first);
     let api = format!("http://{}", first.addresses.pittari);
-    let token = client
-        .post(format!("{api}/pittari/v1/login"))
-        .json(&json!({"login_id": "tetsuzuki01", "password": "renkei-tetsuzuki-01"}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = login(&client, &api).await;
     let uketsuke = expanded
         .applications
         .iter()
@@ -406,10 +401,7 @@ async fn a_restart_with_a_state_file_loses_nothing_acknowledged() {
             .any(|e| e.route.ends_with("/shori-jokyo"))
     );
     // The token issued before the restart is still good, and new tokens do not repeat it.
-    let client = reqwest::Client::builder()
-        .proxy(reqwest::Proxy::http(format!("http://{}", second.addresses.proxy)).unwrap())
-        .build()
-        .unwrap();
+    let client = proxied(&second);
     let api = format!("http://{}", second.addresses.pittari);
     let listed = client
         .get(format!("{api}/pittari/v1/shinsei?shutoku=取得済み"))
@@ -455,10 +447,7 @@ async fn a_scenario_sets_the_service_hours() {
     let stack = Stack::start(&expanded, StackOptions::default())
         .await
         .unwrap();
-    let client = reqwest::Client::builder()
-        .proxy(reqwest::Proxy::http(format!("http://{}", stack.addresses.proxy)).unwrap())
-        .build()
-        .unwrap();
+    let client = proxied(&stack);
     let login = || {
         client
             .post(format!(
@@ -493,23 +482,9 @@ async fn injected_faults_hit_the_calls_they_name_then_clear() {
     let stack = Stack::start(&expanded, StackOptions::default())
         .await
         .unwrap();
-    let client = reqwest::Client::builder()
-        .proxy(reqwest::Proxy::http(format!("http://{}", stack.addresses.proxy)).unwrap())
-        .build()
-        .unwrap();
+    let client = proxied(&stack);
     let api = format!("http://{}", stack.addresses.pittari);
-    let token = client
-        .post(format!("{api}/pittari/v1/login"))
-        .json(&json!({"login_id": "tetsuzuki01", "password": "renkei-tetsuzuki-01"}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = login(&client, &api).await;
     let list = || {
         client
             .get(format!("{api}/pittari/v1/shinsei"))

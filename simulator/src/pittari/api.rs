@@ -460,16 +460,28 @@ fn readable<'a>(
     Ok(shinsei)
 }
 
+/// The checks of a call about one 申請: through the 連携サーバ, in service hours, a live token,
+/// a well-formed 受付番号 (an error after the token names the account).
+fn about_one(
+    pittari: &Pittari,
+    hop: &ProxyHop,
+    headers: &HeaderMap,
+    uketsuke: &str,
+) -> Result<(OffsetDateTime, Session, UketsukeBango), ApiError> {
+    let now = gate(pittari, hop)?;
+    let session = session(pittari, headers, now)?;
+    let uketsuke = parse_uketsuke(uketsuke).map_err(|e| e.by(&session.login_id))?;
+    Ok((now, session, uketsuke))
+}
+
 async fn download(
     State(pittari): State<Pittari>,
     Extension(hop): Extension<ProxyHop>,
     headers: HeaderMap,
     Path(uketsuke): Path<String>,
 ) -> Result<Response, ApiError> {
-    let now = gate(&pittari, &hop)?;
-    let session = session(&pittari, &headers, now)?;
+    let (_, session, uketsuke) = about_one(&pittari, &hop, &headers, &uketsuke)?;
     let by = |e: ApiError| e.by(&session.login_id);
-    let uketsuke = parse_uketsuke(&uketsuke).map_err(by)?;
     let zip = {
         let mut inner = pittari.lock();
         readable(&mut inner, &session, &uketsuke)
@@ -517,10 +529,8 @@ async fn mark_taken(
     headers: HeaderMap,
     Path(uketsuke): Path<String>,
 ) -> Result<Response, ApiError> {
-    let now = gate(&pittari, &hop)?;
-    let session = session(&pittari, &headers, now)?;
+    let (_, session, uketsuke) = about_one(&pittari, &hop, &headers, &uketsuke)?;
     let by = |e: ApiError| e.by(&session.login_id);
-    let uketsuke = parse_uketsuke(&uketsuke).map_err(by)?;
     injected(&pittari, FaultRoute::Shutoku, Some(uketsuke))
         .await
         .map_err(by)?;
@@ -606,10 +616,8 @@ async fn update_status(
     Path(uketsuke): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let now = gate(&pittari, &hop)?;
-    let session = session(&pittari, &headers, now)?;
+    let (now, session, uketsuke) = about_one(&pittari, &hop, &headers, &uketsuke)?;
     let by = |e: ApiError| e.by(&session.login_id);
-    let uketsuke = parse_uketsuke(&uketsuke).map_err(by)?;
     injected(&pittari, FaultRoute::ShoriJokyo, Some(uketsuke))
         .await
         .map_err(by)?;
