@@ -10,6 +10,7 @@ pub mod http;
 pub mod journal;
 pub mod jpki;
 pub mod jukinet;
+pub mod nws;
 pub mod pittari;
 pub mod proxy;
 pub mod stack;

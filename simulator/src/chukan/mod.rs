@@ -9,6 +9,8 @@
 //!
 //! | module | function | what it is |
 //! |---|---|---|
+//! | [`fugou`] | 符号管理 (FGU) | 符号取得要求 for a 団体内統合宛名番号, relayed through the 住基ネット to the 情報提供ネットワークシステム ([`crate::nws`]), issued at once or after business days |
 //! | [`fukuhon`] | 副本登録 (DBM) | the registration / deletion file, read streaming and validated record by record against the データ標準レイアウト in force |
 
+pub mod fugou;
 pub mod fukuhon;

@@ -1,0 +1,349 @@
+//! 符号管理 (FGU): the 中間サーバー keeps, for each 団体内統合宛名番号, the 機関別符号 by which
+//! the 団体 knows that person in 情報連携, and the state of the request that obtains it.
+//!
+//! The flow (seed 004 §6.3; `docs/chukan-fugou.md`):
+//!
+//! 1. a resident is registered (転入 etc.) and the 団体内統合宛名システム records the numbers;
+//! 2. a 符号取得要求 is registered for the 団体内統合宛名番号 with the person's 個人番号
+//!    ([`FugouKanri::request`]) — status [`符号取得中`](FugouStatus::Shutokuchu);
+//! 3. when it is due ([`IssuanceDelay`]), [`FugouKanri::process`] sends it through the
+//!    住基ネットCS (個人番号 → 住民票コード at J-LIS) to the 情報提供ネットワークシステム, which
+//!    issues the 符号 for the 団体's 機関コード — status
+//!    [`符号取得済み`](FugouStatus::Shutokuzumi), or [`エラー`](FugouStatus::Error) with the
+//!    relay's reason;
+//! 4. 情報照会 asks [`FugouKanri::fugou`], which refuses a person without a 符号 with the real
+//!    message 「指定された団体内統合宛名番号「…」は符号が未取得です。」.
+//!
+//! One [`FugouKanri`] is one tenant's (one 団体's) 符号管理.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use renkei_fixtures::ids::{DantaiCode, KojinBango, TougouAtenaBango};
+use time::{Duration, OffsetDateTime, Weekday};
+
+use crate::clock::{Clock, JST};
+use crate::jukinet::service::{Fugou, FugouIssuer, FugouRelayError, JukinetCs};
+
+/// How long the 情報提供ネットワークシステム takes to issue a 符号.
+///
+/// The real test environment takes up to 7 business days (seed 004 §2.12); production answers
+/// within the day. Holidays are not modelled yet: only Saturdays and Sundays are skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IssuanceDelay {
+    /// Due as soon as it is registered: the next [`FugouKanri::process`] completes it.
+    #[default]
+    Immediate,
+    /// Due from 00:00 JST of the n-th business day (Monday to Friday) after the day of the
+    /// request. `BusinessDays(0)` is [`Immediate`](IssuanceDelay::Immediate).
+    BusinessDays(u32),
+}
+
+impl IssuanceDelay {
+    /// The delay of the real test environment at its longest (seed 004 §2.12).
+    pub const TEST_ENVIRONMENT: Self = Self::BusinessDays(7);
+
+    /// When a request registered at `requested_at` is due.
+    pub fn due_at(self, requested_at: OffsetDateTime) -> OffsetDateTime {
+        match self {
+            Self::Immediate | Self::BusinessDays(0) => requested_at,
+            Self::BusinessDays(days) => {
+                let mut date = requested_at.to_offset(JST).date();
+                for _ in 0..days {
+                    date = next_business_day(date);
+                }
+                date.midnight().assume_offset(JST)
+            }
+        }
+    }
+}
+
+/// The first Monday-to-Friday day after `date`.
+fn next_business_day(date: time::Date) -> time::Date {
+    let mut next = date + Duration::days(1);
+    while matches!(next.weekday(), Weekday::Saturday | Weekday::Sunday) {
+        next += Duration::days(1);
+    }
+    next
+}
+
+/// Where a person's 符号取得 stands: the 状態 the 中間サーバー shows for the last 符号取得要求.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FugouStatus {
+    /// 符号取得中: the request is registered and the 符号 not yet issued.
+    Shutokuchu {
+        requested_at: OffsetDateTime,
+        /// When [`FugouKanri::process`] will send it.
+        due_at: OffsetDateTime,
+    },
+    /// 符号取得済み: the 符号 is held and 情報照会 may use it.
+    Shutokuzumi {
+        fugou: Fugou,
+        requested_at: OffsetDateTime,
+        issued_at: OffsetDateTime,
+    },
+    /// エラー: the 住基ネット or the 情報提供ネットワークシステム refused; a new request may be
+    /// registered.
+    Error {
+        error: FugouRelayError,
+        requested_at: OffsetDateTime,
+        failed_at: OffsetDateTime,
+    },
+}
+
+impl FugouStatus {
+    /// The status words, in the order a request goes through them. The one list: docs and
+    /// tests read it from here.
+    pub const LABELS: [&'static str; 3] = ["符号取得中", "符号取得済み", "エラー"];
+
+    /// The status word the 中間サーバー shows.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Shutokuchu { .. } => Self::LABELS[0],
+            Self::Shutokuzumi { .. } => Self::LABELS[1],
+            Self::Error { .. } => Self::LABELS[2],
+        }
+    }
+
+    /// The 符号, once issued.
+    pub fn fugou(&self) -> Option<&Fugou> {
+        match self {
+            Self::Shutokuzumi { fugou, .. } => Some(fugou),
+            _ => None,
+        }
+    }
+
+    /// When the request was registered.
+    pub fn requested_at(&self) -> OffsetDateTime {
+        match *self {
+            Self::Shutokuchu { requested_at, .. }
+            | Self::Shutokuzumi { requested_at, .. }
+            | Self::Error { requested_at, .. } => requested_at,
+        }
+    }
+}
+
+/// Why 符号管理 refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FugouError {
+    /// The real message of the 中間サーバー (DOMAIN.md "自治体中間サーバー"), for a person with no
+    /// request, a pending one, or one that ended in エラー.
+    #[error("指定された団体内統合宛名番号「{tougou}」は符号が未取得です。")]
+    Mishutoku { tougou: TougouAtenaBango },
+    #[error(
+        "団体内統合宛名番号「{tougou}」は符号取得済みです: 符号取得要求は登録できません (符号管理)"
+    )]
+    AlreadyAcquired { tougou: TougouAtenaBango },
+    #[error(
+        "団体内統合宛名番号「{tougou}」は符号取得中です ({due_at} 以降に発行): 同じ住民の符号取得要求は重ねて登録できません (符号管理)"
+    )]
+    AlreadyRequested {
+        tougou: TougouAtenaBango,
+        due_at: OffsetDateTime,
+    },
+}
+
+/// One 団体's 符号管理: a 符号取得要求 and its status per 団体内統合宛名番号.
+#[derive(Debug)]
+pub struct FugouKanri {
+    /// The 団体 whose residents these are: the 住基ネット checks that each is its resident, and
+    /// the 符号 is issued for its 機関コード.
+    dantai: DantaiCode,
+    delay: IssuanceDelay,
+    /// Stamps requests; the same clock as every other simulated system.
+    clock: Clock,
+    /// A std `Mutex`: held to read or write entries, never while the 住基ネット or the
+    /// issuer runs.
+    entries: Mutex<BTreeMap<TougouAtenaBango, Entry>>,
+}
+
+/// One person's last request. The 個人番号 is kept only to send the request.
+#[derive(Debug, Clone)]
+struct Entry {
+    kojin_bango: KojinBango,
+    status: FugouStatus,
+}
+
+impl FugouKanri {
+    /// The 符号管理 of `dantai`, issuing with `delay`, stamping requests from `clock`.
+    pub fn new(dantai: DantaiCode, delay: IssuanceDelay, clock: Clock) -> Self {
+        Self {
+            dantai,
+            delay,
+            clock,
+            entries: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// The 団体 this 符号管理 belongs to.
+    pub fn dantai(&self) -> DantaiCode {
+        self.dantai
+    }
+
+    /// The issuance delay in force.
+    pub fn delay(&self) -> IssuanceDelay {
+        self.delay
+    }
+
+    /// Registers a 符号取得要求 for `tougou`, the person with `kojin_bango`, now on the clock.
+    /// Returns when it is due. Refused while the person has a 符号 or a pending request; after
+    /// an エラー a new request replaces the old one.
+    pub fn request(
+        &self,
+        tougou: TougouAtenaBango,
+        kojin_bango: KojinBango,
+    ) -> Result<OffsetDateTime, FugouError> {
+        let requested_at = self.clock.now();
+        let due_at = self.delay.due_at(requested_at);
+        let mut entries = self.lock();
+        match entries.get(&tougou).map(|e| &e.status) {
+            Some(FugouStatus::Shutokuzumi { .. }) => {
+                return Err(FugouError::AlreadyAcquired { tougou });
+            }
+            Some(&FugouStatus::Shutokuchu { due_at, .. }) => {
+                return Err(FugouError::AlreadyRequested { tougou, due_at });
+            }
+            Some(FugouStatus::Error { .. }) | None => {}
+        }
+        entries.insert(
+            tougou,
+            Entry {
+                kojin_bango,
+                status: FugouStatus::Shutokuchu {
+                    requested_at,
+                    due_at,
+                },
+            },
+        );
+        Ok(due_at)
+    }
+
+    /// Sends every request due at `now` through `cs` to `issuer` and records the outcome.
+    /// Returns the requests completed, with their new status, in 団体内統合宛名番号 order.
+    pub fn process(
+        &self,
+        now: OffsetDateTime,
+        cs: &JukinetCs,
+        issuer: &dyn FugouIssuer,
+    ) -> Vec<(TougouAtenaBango, FugouStatus)> {
+        let due: Vec<(TougouAtenaBango, KojinBango, OffsetDateTime)> = self
+            .lock()
+            .iter()
+            .filter_map(|(&tougou, entry)| match entry.status {
+                FugouStatus::Shutokuchu {
+                    requested_at,
+                    due_at,
+                } if due_at <= now => Some((tougou, entry.kojin_bango, requested_at)),
+                _ => None,
+            })
+            .collect();
+        let mut completed = Vec::with_capacity(due.len());
+        for (tougou, kojin_bango, requested_at) in due {
+            // The lock is not held here: the relay locks the CS, the issuer its register.
+            let status = match cs.relay_fugou_request(self.dantai, kojin_bango, issuer) {
+                Ok(fugou) => FugouStatus::Shutokuzumi {
+                    fugou,
+                    requested_at,
+                    issued_at: now,
+                },
+                Err(error) => FugouStatus::Error {
+                    error,
+                    requested_at,
+                    failed_at: now,
+                },
+            };
+            let mut entries = self.lock();
+            // Only the request that was sent is completed (another `process` may have been first).
+            if let Some(entry) = entries.get_mut(&tougou)
+                && matches!(entry.status, FugouStatus::Shutokuchu { requested_at: r, .. } if r == requested_at)
+            {
+                entry.status = status.clone();
+                completed.push((tougou, status));
+            }
+        }
+        completed
+    }
+
+    /// The status of the last 符号取得要求 for `tougou`; `None` if there was none.
+    pub fn status(&self, tougou: TougouAtenaBango) -> Option<FugouStatus> {
+        self.lock().get(&tougou).map(|e| e.status.clone())
+    }
+
+    /// The 符号 of `tougou`, for 情報照会. Without one (no request, pending, or エラー), the
+    /// real message.
+    pub fn fugou(&self, tougou: TougouAtenaBango) -> Result<Fugou, FugouError> {
+        self.lock()
+            .get(&tougou)
+            .and_then(|e| e.status.fugou().cloned())
+            .ok_or(FugouError::Mishutoku { tougou })
+    }
+
+    /// How many persons are in each status, in the order of [`FugouStatus::LABELS`].
+    pub fn counts(&self) -> [usize; 3] {
+        let mut counts = [0; 3];
+        for entry in self.lock().values() {
+            let index = FugouStatus::LABELS
+                .iter()
+                .position(|&l| l == entry.status.label())
+                .expect("every label is in LABELS");
+            counts[index] += 1;
+        }
+        counts
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<TougouAtenaBango, Entry>> {
+        // Each write replaces one entry whole; a panic elsewhere cannot leave one half-written.
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn business_days_skip_the_weekend_and_start_at_midnight() {
+        // 2026-04-10 is a Friday.
+        let friday = datetime!(2026-04-10 17:00 +09:00);
+        assert_eq!(
+            IssuanceDelay::BusinessDays(1).due_at(friday),
+            datetime!(2026-04-13 00:00 +09:00)
+        );
+        assert_eq!(
+            IssuanceDelay::BusinessDays(2).due_at(friday),
+            datetime!(2026-04-14 00:00 +09:00)
+        );
+        assert_eq!(
+            IssuanceDelay::TEST_ENVIRONMENT.due_at(friday),
+            datetime!(2026-04-21 00:00 +09:00)
+        );
+        // A request on Saturday is due on Monday after one business day.
+        assert_eq!(
+            IssuanceDelay::BusinessDays(1).due_at(datetime!(2026-04-11 10:00 +09:00)),
+            datetime!(2026-04-13 00:00 +09:00)
+        );
+        assert_eq!(IssuanceDelay::Immediate.due_at(friday), friday);
+        assert_eq!(IssuanceDelay::BusinessDays(0).due_at(friday), friday);
+    }
+
+    #[test]
+    fn the_day_is_the_day_in_japan() {
+        // Friday 23:30 UTC is already Saturday in JST: one business day is Monday.
+        assert_eq!(
+            IssuanceDelay::BusinessDays(1).due_at(datetime!(2026-04-10 23:30 UTC)),
+            datetime!(2026-04-13 00:00 +09:00)
+        );
+    }
+
+    #[test]
+    fn the_mishutoku_message_is_the_real_one() {
+        let tougou = TougouAtenaBango::from_number(500_000_123);
+        assert_eq!(
+            FugouError::Mishutoku { tougou }.to_string(),
+            "指定された団体内統合宛名番号「000000500000123」は符号が未取得です。"
+        );
+    }
+}
