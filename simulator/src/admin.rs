@@ -94,8 +94,8 @@ pub fn record_proxy_event(journal: &Journal, event: ProxyEvent) {
         method: &event.method,
         route: &route,
         status: event.status.unwrap_or(0),
-        request_body: b"",
-        response_body: &detail,
+        request_body: bytes::Bytes::new(),
+        response_body: bytes::Bytes::from(detail),
     });
 }
 

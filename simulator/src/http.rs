@@ -181,8 +181,8 @@ pub async fn record(
         method: &method,
         route: &route,
         status: parts.status.as_u16(),
-        request_body: &request_bytes,
-        response_body: &response_bytes,
+        request_body: request_bytes,
+        response_body: response_bytes.clone(),
     });
     match parts.extensions.get::<CutShort>().copied() {
         None => Response::from_parts(parts, Body::from(response_bytes)),

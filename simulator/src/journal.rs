@@ -9,6 +9,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -71,36 +72,88 @@ pub enum BodyEncoding {
 }
 
 /// A body as recorded: its full length and at most the journal's limit of its bytes.
-#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+///
+/// The kept bytes are a zero-copy slice of the body the server sent (`Bytes` is reference
+/// counted), so recording costs no copy on the hot path; they are turned into text (or base64 for
+/// binary) only when the journal is read. In JSON: `{length, truncated, encoding, text}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Body {
     /// Length of the whole body in bytes.
     pub length: usize,
-    /// Whether `text` holds less than the whole body.
-    pub truncated: bool,
-    /// `text` for UTF-8 bodies, `base64` for anything else.
-    pub encoding: BodyEncoding,
-    pub text: String,
+    kept: Bytes,
 }
 
 impl Body {
     /// Records `bytes`, keeping at most `limit` of them.
-    pub fn capture(bytes: &[u8], limit: usize) -> Self {
-        let kept = &bytes[..bytes.len().min(limit)];
-        let (encoding, text) = match std::str::from_utf8(kept) {
-            Ok(text) => (BodyEncoding::Text, text.to_owned()),
-            // A cut in the middle of a multibyte character is still text.
-            Err(e) if e.error_len().is_none() => (
-                BodyEncoding::Text,
-                String::from_utf8_lossy(&kept[..e.valid_up_to()]).into_owned(),
-            ),
-            Err(_) => (BodyEncoding::Base64, base64_encode(kept)),
-        };
+    pub fn capture(bytes: &Bytes, limit: usize) -> Self {
         Self {
             length: bytes.len(),
-            truncated: kept.len() < bytes.len(),
-            encoding,
-            text,
+            kept: bytes.slice(..bytes.len().min(limit)),
         }
+    }
+
+    /// Whether less than the whole body was kept.
+    pub fn truncated(&self) -> bool {
+        self.kept.len() < self.length
+    }
+
+    /// `text` for UTF-8 bodies (a cut in the middle of a character is still text), `base64`
+    /// for anything else.
+    pub fn encoding(&self) -> BodyEncoding {
+        match std::str::from_utf8(&self.kept) {
+            Ok(_) => BodyEncoding::Text,
+            Err(e) if e.error_len().is_none() => BodyEncoding::Text,
+            Err(_) => BodyEncoding::Base64,
+        }
+    }
+
+    /// The kept bytes as text: UTF-8 as it is (without a trailing cut character), or base64.
+    pub fn text(&self) -> String {
+        match std::str::from_utf8(&self.kept) {
+            Ok(text) => text.to_owned(),
+            Err(e) if e.error_len().is_none() => {
+                String::from_utf8_lossy(&self.kept[..e.valid_up_to()]).into_owned()
+            }
+            Err(_) => base64_encode(&self.kept),
+        }
+    }
+}
+
+/// The JSON form of a [`Body`].
+#[derive(Serialize, serde::Deserialize)]
+struct BodyJson {
+    length: usize,
+    truncated: bool,
+    encoding: BodyEncoding,
+    text: String,
+}
+
+impl Serialize for Body {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        BodyJson {
+            length: self.length,
+            truncated: self.truncated(),
+            encoding: self.encoding(),
+            text: self.text(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Body {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let json = BodyJson::deserialize(deserializer)?;
+        let kept = match json.encoding {
+            BodyEncoding::Text => Bytes::from(json.text.into_bytes()),
+            BodyEncoding::Base64 => Bytes::from(
+                base64_decode(&json.text)
+                    .ok_or_else(|| serde::de::Error::custom("invalid base64"))?,
+            ),
+        };
+        Ok(Self {
+            length: json.length,
+            kept,
+        })
     }
 }
 
@@ -153,8 +206,8 @@ pub struct Record<'a> {
     pub method: &'a str,
     pub route: &'a str,
     pub status: u16,
-    pub request_body: &'a [u8],
-    pub response_body: &'a [u8],
+    pub request_body: Bytes,
+    pub response_body: Bytes,
 }
 
 impl Journal {
@@ -190,8 +243,8 @@ impl Journal {
             method: record.method.to_owned(),
             route: record.route.to_owned(),
             status: record.status,
-            request_body: Body::capture(record.request_body, inner.body_limit),
-            response_body: Body::capture(record.response_body, inner.body_limit),
+            request_body: Body::capture(&record.request_body, inner.body_limit),
+            response_body: Body::capture(&record.response_body, inner.body_limit),
         };
         if let Some(store) = &inner.store {
             store.record_exchange(&exchange);
@@ -270,6 +323,34 @@ impl Default for Journal {
     }
 }
 
+/// Decodes standard base64 (what [`base64_encode`] writes); `None` for anything else.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let bytes = text.as_bytes();
+    if !bytes.len().is_multiple_of(4) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
+    for chunk in bytes.chunks(4) {
+        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
+        let mut n = 0u32;
+        for &c in &chunk[..4 - pad] {
+            n = n << 6 | u32::from(value(c)?);
+        }
+        n <<= 6 * pad as u32;
+        let decoded = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&decoded[..3 - pad]);
+    }
+    Some(out)
+}
+
 /// Standard base64 (RFC 4648 §4) for binary bodies; small enough not to need a crate.
 fn base64_encode(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -305,8 +386,8 @@ mod tests {
             method: "GET",
             route,
             status: 200,
-            request_body: body,
-            response_body: b"",
+            request_body: Bytes::copy_from_slice(body),
+            response_body: Bytes::new(),
         })
     }
 
@@ -346,13 +427,24 @@ mod tests {
 
     #[test]
     fn bodies_are_cut_without_breaking_characters() {
-        let body = Body::capture("𠮷田𠮷田".as_bytes(), 6);
-        assert_eq!(body.text, "𠮷");
-        assert!(body.truncated);
+        let body = Body::capture(&Bytes::from("𠮷田𠮷田"), 6);
+        assert_eq!(body.text(), "𠮷");
+        assert!(body.truncated());
         assert_eq!(body.length, 14);
-        let binary = Body::capture(&[0xff, 0x00, 0x10], 10);
-        assert_eq!(binary.encoding, BodyEncoding::Base64);
-        assert_eq!(binary.text, "/wAQ");
+        let binary = Body::capture(&Bytes::from_static(&[0xff, 0x00, 0x10]), 10);
+        assert_eq!(binary.encoding(), BodyEncoding::Base64);
+        assert_eq!(binary.text(), "/wAQ");
+        // The JSON form round-trips, binary included.
+        for body in [body, binary] {
+            let json = serde_json::to_string(&body).unwrap();
+            assert_eq!(
+                serde_json::from_str::<Body>(&json).unwrap().text(),
+                body.text()
+            );
+        }
+        assert_eq!(base64_decode("YWI=").unwrap(), b"ab");
+        assert_eq!(base64_decode("YWJj").unwrap(), b"abc");
+        assert!(base64_decode("Y").is_none());
         assert_eq!(base64_encode(b"ab"), "YWI=");
         assert_eq!(base64_encode(b"abc"), "YWJj");
     }

@@ -892,11 +892,11 @@ mod jukinet_service {
         }
         // The bulk request and its CSV answer are both kept.
         let last = page.exchanges.last().unwrap();
-        assert!(last.request_body.text.contains("juminhyo_codes"));
-        assert!(last.response_body.text.starts_with("ファイルID,"));
+        assert!(last.request_body.text().contains("juminhyo_codes"));
+        assert!(last.response_body.text().starts_with("ファイルID,"));
         // The ZIP answer is kept as binary.
         assert_eq!(
-            page.exchanges[3].response_body.encoding,
+            page.exchanges[3].response_body.encoding(),
             renkei_simulator::journal::BodyEncoding::Base64
         );
     }
