@@ -19,7 +19,7 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
     /// Port of the ぴったりサービス download API; the 連携サーバ, 住基ネットCS and admin API use
-    /// the next ones (+1, +2, +10).
+    /// the next ones (+1, +2, +10). 0 puts every simulator on a free port.
     #[arg(long, default_value_t = Ports::DEFAULT.pittari)]
     pub port: u16,
     /// Let the clock run from the scenario's start (default: frozen there; move it with the admin API).
@@ -43,12 +43,20 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let options = StackOptions {
-            ports: Ports {
-                bind: args.bind,
-                pittari: args.port,
-                proxy: args.port.wrapping_add(1),
-                jukinet: args.port.wrapping_add(2),
-                admin: args.port.wrapping_add(10),
+            // Port 0: every simulator on a free port (they are printed).
+            ports: if args.port == 0 {
+                Ports {
+                    bind: args.bind,
+                    ..Ports::EPHEMERAL
+                }
+            } else {
+                Ports {
+                    bind: args.bind,
+                    pittari: args.port,
+                    proxy: args.port.saturating_add(1),
+                    jukinet: args.port.saturating_add(2),
+                    admin: args.port.saturating_add(10),
+                }
             },
             frozen_clock: !args.running_clock,
             data_dir: args.data.clone(),
