@@ -24,6 +24,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/v1/clock/advance"),
     ("GET", "/admin/v1/pittari/shinsei"),
     ("POST", "/admin/v1/pittari/faults"),
+    ("GET", "/admin/v1/scenario"),
+    ("POST", "/admin/v1/scenario"),
 ];
 
 /// What the admin API reads and steers.
@@ -34,6 +36,15 @@ pub struct AdminState {
     pub pittari: Pittari,
     /// The state file, where clock changes are kept (`--data`).
     pub store: Option<std::sync::Arc<crate::store::SqliteStore>>,
+    /// Where a request to load another scenario goes (`renkei serve`), if anywhere.
+    pub reload: Option<tokio::sync::mpsc::Sender<LoadScenario>>,
+    /// The name of the scenario being served.
+    pub scenario_name: String,
+}
+
+/// A request to replace the running scenario with this one (already checked to expand).
+pub struct LoadScenario {
+    pub expanded: renkei_fixtures::scenario::Expanded,
 }
 
 impl AdminState {
@@ -63,6 +74,10 @@ pub fn router(state: AdminState) -> Router {
         .route("/admin/v1/clock/advance", post(advance_clock))
         .route("/admin/v1/pittari/shinsei", get(shinsei))
         .route("/admin/v1/pittari/faults", post(add_fault))
+        .route(
+            "/admin/v1/scenario",
+            get(current_scenario).post(load_scenario),
+        )
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -227,4 +242,54 @@ async fn add_fault(
         )
     })?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Loads another scenario: checked here (a bad one changes nothing), then `renkei serve` stops
+/// every simulator and starts them again with it. Answered `202` as soon as the scenario is
+/// accepted; `GET /admin/v1/scenario` names the scenario being served once the restart is done.
+async fn load_scenario(
+    State(state): State<AdminState>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let Some(reload) = state.reload.clone() else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "RELOAD_UNAVAILABLE",
+            "このシミュレーターはシナリオの読み込みを受け付けません (renkei serve で起動してください)。",
+        ));
+    };
+    if state.store.is_some() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "STATE_FILE_BOUND",
+            "--data の状態ファイルは起動時のシナリオに結び付いています。別のシナリオは、別の --data を指定して renkei serve を起動し直してください。",
+        ));
+    }
+    let text = std::str::from_utf8(&body).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "BAD_SCENARIO",
+            "シナリオは UTF-8 の TOML で送ってください。",
+        )
+    })?;
+    let expanded = renkei_fixtures::scenario::Scenario::from_toml(text)
+        .and_then(|s| s.expand(renkei_fixtures::catalog::Catalogs::embedded()))
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "BAD_SCENARIO", e.to_string()))?;
+    let name = expanded.scenario.name.clone();
+    reload.try_send(LoadScenario { expanded }).map_err(|_| {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "RELOAD_IN_PROGRESS",
+            "別のシナリオを読み込み中か、停止処理中です。",
+        )
+    })?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({ "scenario": name })),
+    )
+        .into_response())
+}
+
+async fn current_scenario(State(state): State<AdminState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "scenario": state.scenario_name }))
 }

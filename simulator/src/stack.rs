@@ -72,6 +72,9 @@ pub struct StackOptions {
     /// Keep state in `DIR/renkei.sqlite` and take it back on the next start (`--data`); in
     /// memory only when `None`.
     pub data_dir: Option<std::path::PathBuf>,
+    /// Where the admin API sends a request to load another scenario (`renkei serve` listens);
+    /// `None`: loading is refused.
+    pub reload: Option<tokio::sync::mpsc::Sender<crate::admin::LoadScenario>>,
 }
 
 impl Default for StackOptions {
@@ -83,6 +86,7 @@ impl Default for StackOptions {
             journal_capacity: 100_000,
             journal_body_limit: 64 * 1024,
             data_dir: None,
+            reload: None,
         }
     }
 }
@@ -112,6 +116,8 @@ pub struct Stack {
     store: Option<Arc<SqliteStore>>,
     proxy: ProxyHandle,
     servers: Vec<JoinHandle<()>>,
+    /// Tells every server to stop accepting and close its connections when they are idle.
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 /// Why the simulators could not start.
@@ -242,6 +248,7 @@ impl Stack {
         };
         let ports = options.ports;
         let mut servers = Vec::new();
+        let (stop, stopping) = tokio::sync::watch::channel(false);
         let pittari_router =
             crate::pittari::api::router(pittari.clone(), recording(System::Pittari)).merge(
                 crate::pittari::repository::router(
@@ -253,6 +260,7 @@ impl Stack {
             );
         let pittari_addr = serve(
             &mut servers,
+            &stopping,
             "ぴったりサービス download API",
             ports.bind,
             ports.pittari,
@@ -261,6 +269,7 @@ impl Stack {
         .await?;
         let jukinet_addr = serve(
             &mut servers,
+            &stopping,
             "住基ネットCS",
             ports.bind,
             ports.jukinet,
@@ -287,9 +296,12 @@ impl Stack {
             journal: journal.clone(),
             pittari: pittari.clone(),
             store: store.clone(),
+            reload: options.reload.clone(),
+            scenario_name: scenario.name.clone(),
         };
         let admin_addr = serve(
             &mut servers,
+            &stopping,
             "管理API",
             ports.bind,
             ports.admin,
@@ -314,13 +326,24 @@ impl Stack {
             store,
             proxy,
             servers,
+            stop,
         })
     }
 
     /// Stops every server.
     pub async fn shutdown(self) {
-        for server in &self.servers {
-            server.abort();
+        // Stop accepting, let in-flight requests finish and idle keep-alive connections close
+        // (so no client goes on talking to the old state), then make sure every task is gone,
+        // so its port is free for a restart at once.
+        let _ = self.stop.send(true);
+        for server in self.servers {
+            let abort = server.abort_handle();
+            if tokio::time::timeout(std::time::Duration::from_secs(5), server)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
         }
         self.proxy.shutdown().await;
         if let Some(store) = &self.store {
@@ -331,6 +354,7 @@ impl Stack {
 
 async fn serve(
     servers: &mut Vec<JoinHandle<()>>,
+    stopping: &tokio::sync::watch::Receiver<bool>,
     what: &'static str,
     bind: IpAddr,
     port: u16,
@@ -343,11 +367,16 @@ async fn serve(
     let local = listener
         .local_addr()
         .map_err(|source| StackError::Bind { what, addr, source })?;
+    let mut stopping = stopping.clone();
     servers.push(tokio::spawn(async move {
+        let stop = async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        };
         if let Err(error) = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
+        .with_graceful_shutdown(stop)
         .await
         {
             tracing::error!(%error, what, "server stopped");

@@ -540,3 +540,61 @@ async fn injected_faults_hit_the_calls_they_name_then_clear() {
     assert_eq!(bad.status(), 400);
     stack.shutdown().await;
 }
+
+#[tokio::test]
+async fn loading_a_scenario_needs_renkei_serve_and_no_state_file() {
+    let (stack, _, _) = start().await;
+    let admin = format!("http://{}/admin/v1/scenario", stack.addresses.admin);
+    let refused = reqwest::Client::new()
+        .post(&admin)
+        .body(renkei_fixtures::scenario::DEFAULT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 409);
+    assert_eq!(
+        refused.json::<Value>().await.unwrap()["code"],
+        "RELOAD_UNAVAILABLE"
+    );
+    let current: Value = reqwest::Client::new()
+        .get(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(current["scenario"], stack.scenario_name);
+    stack.shutdown().await;
+
+    let data = tempfile::tempdir().unwrap();
+    let expanded = Scenario::default_scenario()
+        .expand(Catalogs::embedded())
+        .unwrap();
+    let (reload, _reloads) = tokio::sync::mpsc::channel(1);
+    let stack = Stack::start(
+        &expanded,
+        StackOptions {
+            data_dir: Some(data.path().to_owned()),
+            reload: Some(reload),
+            ..StackOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let bound = reqwest::Client::new()
+        .post(format!(
+            "http://{}/admin/v1/scenario",
+            stack.addresses.admin
+        ))
+        .body(renkei_fixtures::scenario::DEFAULT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bound.status(), 409);
+    assert_eq!(
+        bound.json::<Value>().await.unwrap()["code"],
+        "STATE_FILE_BOUND"
+    );
+    stack.shutdown().await;
+}

@@ -42,6 +42,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let expanded = scenario.expand(Catalogs::embedded())?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
+        let (reload, mut reloads) = tokio::sync::mpsc::channel(1);
         let options = StackOptions {
             // Port 0: every simulator on a free port (they are printed).
             ports: if args.port == 0 {
@@ -60,11 +61,26 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             },
             frozen_clock: !args.running_clock,
             data_dir: args.data.clone(),
+            reload: Some(reload),
             ..StackOptions::default()
         };
-        let stack = Stack::start(&expanded, options).await?;
+        let mut stack = Stack::start(&expanded, options.clone()).await?;
         print_banner(&stack, &expanded);
-        tokio::signal::ctrl_c().await?;
+        loop {
+            tokio::select! {
+                signal = tokio::signal::ctrl_c() => {
+                    signal?;
+                    break;
+                }
+                Some(load) = reloads.recv() => {
+                    // POST /admin/v1/scenario: every simulator again, with the new scenario.
+                    println!("シナリオを読み込み直します: {}", load.expanded.scenario.name);
+                    stack.shutdown().await;
+                    stack = Stack::start(&load.expanded, options.clone()).await?;
+                    print_banner(&stack, &load.expanded);
+                }
+            }
+        }
         println!("停止します…");
         stack.shutdown().await;
         Ok(ExitCode::SUCCESS)
