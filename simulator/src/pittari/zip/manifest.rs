@@ -43,6 +43,58 @@ pub struct Tetsuzuki {
     pub category: String,
 }
 
+/// The elements 構成管理情報 and 申請書 both open with: 受付番号, 団体コード, 手続, 申請日時.
+/// Written and read in one place, so the two files cannot drift apart.
+pub(super) struct Midashi {
+    pub uketsuke_bango: UketsukeBango,
+    pub dantai_code: DantaiCode,
+    pub tetsuzuki: Tetsuzuki,
+    pub shinsei_nichiji: OffsetDateTime,
+}
+
+impl Midashi {
+    /// Writes the four elements.
+    pub(super) fn write(
+        w: &mut XmlWriter,
+        uketsuke_bango: &UketsukeBango,
+        dantai_code: &DantaiCode,
+        tetsuzuki: &Tetsuzuki,
+        shinsei_nichiji: OffsetDateTime,
+    ) {
+        w.leaf("受付番号", uketsuke_bango.as_str());
+        w.leaf("団体コード", dantai_code.as_str());
+        w.open("手続");
+        w.leaf("手続ID", &tetsuzuki.id);
+        w.leaf("手続名", &tetsuzuki.name);
+        w.leaf("カテゴリ", &tetsuzuki.category);
+        w.close("手続");
+        w.leaf("申請日時", &xml::format_nichiji(shinsei_nichiji));
+    }
+
+    /// Reads the four elements' values (their presence and the 手続 children are checked by the
+    /// caller first, with the rest of the document's structure).
+    pub(super) fn read(doc: &Walker<'_>) -> Result<Self, String> {
+        let tetsuzuki = doc.child("手続")?;
+        Ok(Self {
+            uketsuke_bango: doc
+                .parsed("受付番号", "15桁の受付番号", |t| t.parse().ok())?,
+            dantai_code: doc.parsed("団体コード", "6桁の団体コード", |t| {
+                t.parse().ok()
+            })?,
+            tetsuzuki: Tetsuzuki {
+                id: tetsuzuki.text("手続ID")?,
+                name: tetsuzuki.text("手続名")?,
+                category: tetsuzuki.text("カテゴリ")?,
+            },
+            shinsei_nichiji: doc.parsed(
+                "申請日時",
+                "日時 (YYYY-MM-DDThh:mm:ss+09:00)",
+                xml::parse_nichiji,
+            )?,
+        })
+    }
+}
+
 /// 種別: what a file of the ZIP is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Shubetsu {
@@ -156,14 +208,13 @@ impl KouseiKanri {
     /// `kousei_kanri.xml`.
     pub fn to_xml(&self) -> String {
         let mut w = XmlWriter::new(ROOT);
-        w.leaf("受付番号", self.uketsuke_bango.as_str());
-        w.leaf("団体コード", self.dantai_code.as_str());
-        w.open("手続");
-        w.leaf("手続ID", &self.tetsuzuki.id);
-        w.leaf("手続名", &self.tetsuzuki.name);
-        w.leaf("カテゴリ", &self.tetsuzuki.category);
-        w.close("手続");
-        w.leaf("申請日時", &xml::format_nichiji(self.shinsei_nichiji));
+        Midashi::write(
+            &mut w,
+            &self.uketsuke_bango,
+            &self.dantai_code,
+            &self.tetsuzuki,
+            self.shinsei_nichiji,
+        );
         w.leaf("合成データ", "true");
         w.open("ファイル一覧");
         for file in &self.files {
@@ -213,22 +264,12 @@ impl KouseiKanri {
                 sha256: file.parsed("SHA256", "64桁の小文字16進数", parse_sha256)?,
             });
         }
+        let midashi = Midashi::read(&doc)?;
         Ok(Self {
-            uketsuke_bango: doc
-                .parsed("受付番号", "15桁の受付番号", |t| t.parse().ok())?,
-            dantai_code: doc.parsed("団体コード", "6桁の団体コード", |t| {
-                t.parse().ok()
-            })?,
-            tetsuzuki: Tetsuzuki {
-                id: tetsuzuki.text("手続ID")?,
-                name: tetsuzuki.text("手続名")?,
-                category: tetsuzuki.text("カテゴリ")?,
-            },
-            shinsei_nichiji: doc.parsed(
-                "申請日時",
-                "日時 (YYYY-MM-DDThh:mm:ss+09:00)",
-                xml::parse_nichiji,
-            )?,
+            uketsuke_bango: midashi.uketsuke_bango,
+            dantai_code: midashi.dantai_code,
+            tetsuzuki: midashi.tetsuzuki,
+            shinsei_nichiji: midashi.shinsei_nichiji,
             files,
         })
     }

@@ -10,7 +10,7 @@
 use renkei_fixtures::ids::{DantaiCode, UketsukeBango};
 use time::OffsetDateTime;
 
-use super::manifest::{Tetsuzuki, parse_sha256, parse_size};
+use super::manifest::{Midashi, Tetsuzuki, parse_sha256, parse_size};
 use super::xml::{self, Walker, XmlWriter};
 
 /// The document element.
@@ -82,14 +82,13 @@ impl Shinseisho {
     /// `shinseisho.xml` before signing.
     pub fn to_xml(&self) -> String {
         let mut w = XmlWriter::new(ROOT);
-        w.leaf("受付番号", self.uketsuke_bango.as_str());
-        w.leaf("団体コード", self.dantai_code.as_str());
-        w.open("手続");
-        w.leaf("手続ID", &self.tetsuzuki.id);
-        w.leaf("手続名", &self.tetsuzuki.name);
-        w.leaf("カテゴリ", &self.tetsuzuki.category);
-        w.close("手続");
-        w.leaf("申請日時", &xml::format_nichiji(self.shinsei_nichiji));
+        Midashi::write(
+            &mut w,
+            &self.uketsuke_bango,
+            &self.dantai_code,
+            &self.tetsuzuki,
+            self.shinsei_nichiji,
+        );
         w.open("申請項目一覧");
         for item in &self.komoku {
             w.open("申請項目");
@@ -158,22 +157,12 @@ impl Shinseisho {
                 sha256: attachment.parsed("SHA256", "64桁の小文字16進数", parse_sha256)?,
             });
         }
+        let midashi = Midashi::read(&doc)?;
         Ok(Self {
-            uketsuke_bango: doc
-                .parsed("受付番号", "15桁の受付番号", |t| t.parse().ok())?,
-            dantai_code: doc.parsed("団体コード", "6桁の団体コード", |t| {
-                t.parse().ok()
-            })?,
-            tetsuzuki: Tetsuzuki {
-                id: tetsuzuki.text("手続ID")?,
-                name: tetsuzuki.text("手続名")?,
-                category: tetsuzuki.text("カテゴリ")?,
-            },
-            shinsei_nichiji: doc.parsed(
-                "申請日時",
-                "日時 (YYYY-MM-DDThh:mm:ss+09:00)",
-                xml::parse_nichiji,
-            )?,
+            uketsuke_bango: midashi.uketsuke_bango,
+            dantai_code: midashi.dantai_code,
+            tetsuzuki: midashi.tetsuzuki,
+            shinsei_nichiji: midashi.shinsei_nichiji,
             komoku,
             tenpu,
         })
