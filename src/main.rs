@@ -29,6 +29,16 @@ enum Command {
     },
     /// Starts the simulated national systems of a scenario on fixed ports (docs/serve.md).
     Serve(commands::serve::ServeArgs),
+    /// Runs the conformance suite against a vendor's system described by sut.toml (docs/sut-adapter.md).
+    Run(commands::run::RunArgs),
+    /// Runs the whole suite against renkei's reference vendor (optionally with a seeded defect).
+    Demo(commands::demo::DemoArgs),
+    /// The reference vendor itself, as `renkei demo` starts it (not for direct use).
+    #[command(hide = true)]
+    ReferenceVendor {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Benchmarks with the targets the issues set; prints the figures measured.
     Bench {
         #[command(subcommand)]
@@ -42,6 +52,9 @@ fn main() -> ExitCode {
         Command::Fixtures { command } => commands::fixtures::run(command),
         Command::Requirements { area } => commands::requirements::run(area),
         Command::Serve(args) => commands::serve::run(args),
+        Command::Run(args) => commands::run::run(args),
+        Command::Demo(args) => commands::demo::run(args),
+        Command::ReferenceVendor { args } => return commands::demo::reference_vendor(args),
         Command::Bench { command } => commands::bench::run(command),
     };
     match result {

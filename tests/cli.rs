@@ -125,3 +125,72 @@ fn requirements_command_prints_the_catalog() {
         .assert()
         .failure();
 }
+
+#[test]
+fn run_names_every_mistake_of_a_sut_toml_and_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let sut = dir.path().join("sut.toml");
+    std::fs::write(
+        &sut,
+        "format = 1\n[sut]\nname = \"x\"\nversion = \"1\"\n[[roles]]\nrole = \"申請管理システム\"\ndantai = \"131017\"\n[jobs.reset]\nhttp = { method = \"POST\", url = \"http://127.0.0.1:{sut-port}/\" }\n[observe]\nbase_url = \"http://127.0.0.1:1\"\n",
+    )
+    .unwrap();
+    let assert = renkei()
+        .args(["run", "--sut"])
+        .arg(&sut)
+        .arg("--report-dir")
+        .arg(dir.path())
+        .assert()
+        .code(3);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("roles[0].dantai"), "{stderr}");
+    assert!(stderr.contains("{sut-port}"), "{stderr}");
+    assert!(stderr.contains("「torikomi」がありません"), "{stderr}");
+}
+
+#[test]
+fn a_system_that_does_not_answer_is_judged_neither_way() {
+    // Nothing listens on the port the sut.toml names.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let dir = tempfile::tempdir().unwrap();
+    let sut = dir.path().join("sut.toml");
+    std::fs::write(
+        &sut,
+        format!(
+            "format = 1\n[sut]\nname = \"留守\"\nversion = \"1\"\n[[roles]]\nrole = \"申請管理システム\"\ndantai = \"131016\"\n[jobs.reset]\nhttp = {{ method = \"POST\", url = \"http://127.0.0.1:{port}/reset\" }}\ntimeout = \"2s\"\n[jobs.torikomi]\nhttp = {{ method = \"POST\", url = \"http://127.0.0.1:{port}/torikomi\" }}\n[jobs.shinsa]\nhttp = {{ method = \"POST\", url = \"http://127.0.0.1:{port}/shinsa\" }}\n[observe]\nbase_url = \"http://127.0.0.1:{port}/renkei/v1\"\n"
+        ),
+    )
+    .unwrap();
+    let assert = renkei()
+        .args(["run", "--quiet", "--tags", "@ING-01 or @ING-02", "--sut"])
+        .arg(&sut)
+        .arg("--report-dir")
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("判定不能 2"), "{stdout}");
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("run.json")).unwrap())
+            .unwrap();
+    let ing01 = run["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ING-01")
+        .unwrap();
+    assert_eq!(ing01["verdict"], "error");
+    let message = run["scenarios"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|s| s["message"].as_str())
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("SUT応答なし") && message.contains("つながりません"),
+        "{message}"
+    );
+}

@@ -621,6 +621,13 @@ pub fn render_markdown(catalog: &RequirementCatalog, area: Option<Area>) -> Stri
             ));
         }
         out.push('\n');
+        // What passes and what fails, for a vendor who must know before the run.
+        for r in catalog.in_area(a) {
+            out.push_str(&format!(
+                "#### {} {}\n\n{}\n\n役割: {} / 出典: {}\n\n",
+                r.id, r.title, r.description, r.role, r.source
+            ));
+        }
     }
     out
 }

@@ -26,6 +26,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/v1/pittari/faults"),
     ("GET", "/admin/v1/scenario"),
     ("POST", "/admin/v1/scenario"),
+    ("GET", "/admin/v1/chukan/tenants"),
+    ("GET", "/admin/v1/chukan/ca.pem"),
+    ("GET", "/admin/v1/chukan/tenants/{kikan}/client.pem"),
+    ("GET", "/admin/v1/chukan/tenants/{kikan}/client.key"),
+    ("POST", "/admin/v1/chukan/tenants/{kikan}/revoke"),
+    ("GET", "/admin/v1/chukan/documented-limits"),
+    ("PUT", "/admin/v1/chukan/documented-limits"),
 ];
 
 /// What the admin API reads and steers.
@@ -40,6 +47,9 @@ pub struct AdminState {
     pub reload: Option<tokio::sync::mpsc::Sender<LoadScenario>>,
     /// The name of the scenario being served.
     pub scenario_name: String,
+    /// The 自治体中間サーバー, caught up after every clock change (its night batch runs on the
+    /// clock).
+    pub chukan: Option<crate::chukan::platform::Chukan>,
 }
 
 /// A request to replace the running scenario with this one (already checked to expand).
@@ -48,6 +58,48 @@ pub struct LoadScenario {
 }
 
 impl AdminState {
+    /// Runs what the new time has passed (符号 issuance, night batches) before answering, so a
+    /// caller that advanced the clock sees the result at once.
+    async fn catch_up(&self) -> Result<(), ApiError> {
+        let Some(chukan) = self.chukan.clone() else {
+            return Ok(());
+        };
+        tokio::task::spawn_blocking(move || chukan.catch_up())
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "STORE_FAILED", e))
+    }
+
+    fn chukan(&self) -> Result<&crate::chukan::platform::Chukan, ApiError> {
+        self.chukan.as_ref().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "NO_CHUKAN",
+                "このシミュレーターには自治体中間サーバーがありません。",
+            )
+        })
+    }
+
+    fn tenant(
+        &self,
+        kikan: &str,
+    ) -> Result<std::sync::Arc<crate::chukan::platform::Tenant>, ApiError> {
+        let chukan = self.chukan()?;
+        kikan
+            .parse::<renkei_fixtures::ids::KikanCode>()
+            .ok()
+            .and_then(|k| chukan.tenant(k).cloned())
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "UNKNOWN_TENANT",
+                    format!("機関コード「{kikan}」のテナントはありません (GET /admin/v1/chukan/tenants で一覧できます)。"),
+                )
+                .target(kikan)
+            })
+    }
+
     /// Keeps the clock's new time in the state file, so a restart resumes there.
     fn persist_clock(&self) -> Result<(), ApiError> {
         match &self.store {
@@ -77,6 +129,20 @@ pub fn router(state: AdminState) -> Router {
         .route(
             "/admin/v1/scenario",
             get(current_scenario).post(load_scenario),
+        )
+        .route("/admin/v1/chukan/tenants", get(chukan_tenants))
+        .route("/admin/v1/chukan/ca.pem", get(chukan_ca))
+        .route(
+            "/admin/v1/chukan/tenants/{kikan}/{file}",
+            get(chukan_certificate),
+        )
+        .route(
+            "/admin/v1/chukan/tenants/{kikan}/revoke",
+            post(chukan_revoke),
+        )
+        .route(
+            "/admin/v1/chukan/documented-limits",
+            get(chukan_limits).put(set_chukan_limits),
         )
         .fallback(|| async {
             ApiError::new(
@@ -169,6 +235,7 @@ async fn set_clock(
     })?;
     state.clock.set(request.now);
     state.persist_clock()?;
+    state.catch_up().await?;
     Ok(view(&state.clock))
 }
 
@@ -193,6 +260,7 @@ async fn advance_clock(
         .advance(Duration::seconds(request.seconds))
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "CLOCK_BACKWARDS", e.to_string()))?;
     state.persist_clock()?;
+    state.catch_up().await?;
     Ok(view(&state.clock))
 }
 
@@ -292,4 +360,175 @@ async fn load_scenario(
 
 async fn current_scenario(State(state): State<AdminState>) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "scenario": state.scenario_name }))
+}
+
+#[derive(Debug, Serialize)]
+struct TenantView {
+    kikan_code: String,
+    dantai_code: String,
+    name: String,
+    kind: &'static str,
+    population: u64,
+    /// 本番 / テスト.
+    environment: &'static str,
+    /// MSGMode every 電文 must carry.
+    msg_mode: &'static str,
+    /// The daily 副本 upload caps (seed 004 §2.5).
+    daily_caps: CapsView,
+    certificate: CertificateView,
+    /// 符号取得中 / 符号取得済み / エラー counts.
+    fugou: std::collections::BTreeMap<&'static str, usize>,
+    fukuhon_count: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct CapsView {
+    records: u64,
+    bytes: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct CertificateView {
+    generation: u32,
+    serial: String,
+    ca_pem: &'static str,
+    client_pem: String,
+    client_key: String,
+}
+
+async fn chukan_tenants(
+    State(state): State<AdminState>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let chukan = state.chukan()?;
+    let mut tenants = Vec::new();
+    for tenant in chukan.tenants() {
+        let (generation, identity) = tenant.certificate();
+        let kikan = tenant.kikan();
+        let counts = tenant.fugou.counts();
+        tenants.push(TenantView {
+            kikan_code: kikan.to_string(),
+            dantai_code: tenant.dantai.code.to_string(),
+            name: tenant.dantai.name.clone(),
+            kind: tenant.dantai.kind.label(),
+            population: tenant.dantai.population,
+            environment: tenant.mode.label(),
+            msg_mode: tenant.mode.code(),
+            daily_caps: CapsView {
+                records: tenant.caps.records,
+                bytes: tenant.caps.bytes,
+            },
+            certificate: CertificateView {
+                generation,
+                serial: identity.serial.to_string(),
+                ca_pem: "/admin/v1/chukan/ca.pem",
+                client_pem: format!("/admin/v1/chukan/tenants/{kikan}/client.pem"),
+                client_key: format!("/admin/v1/chukan/tenants/{kikan}/client.key"),
+            },
+            fugou: crate::chukan::fugou::FugouStatus::LABELS
+                .into_iter()
+                .zip(counts)
+                .collect(),
+            fukuhon_count: chukan.db().fukuhon_count(kikan).map_err(|e| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "STORE_FAILED",
+                    e.to_string(),
+                )
+            })?,
+        });
+    }
+    Ok(Json(serde_json::json!({
+        "next_batch": chukan
+            .next_batch_time()
+            .ok()
+            .map(crate::chukan::db::rfc3339),
+        "tenants": tenants,
+    })))
+}
+
+fn pem(text: String) -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/x-pem-file")],
+        text,
+    )
+        .into_response()
+}
+
+async fn chukan_ca(State(state): State<AdminState>) -> Result<Response, ApiError> {
+    Ok(pem(state.chukan()?.ca_pem()))
+}
+
+async fn chukan_certificate(
+    State(state): State<AdminState>,
+    axum::extract::Path((kikan, file)): axum::extract::Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let tenant = state.tenant(&kikan)?;
+    let (_, identity) = tenant.certificate();
+    match file.as_str() {
+        "client.pem" => Ok(pem(identity.cert_pem())),
+        "client.key" => Ok(pem(identity.key_pem().to_owned())),
+        _ => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "取得できるのは client.pem と client.key です。",
+        )),
+    }
+}
+
+async fn chukan_revoke(
+    State(state): State<AdminState>,
+    axum::extract::Path(kikan): axum::extract::Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let tenant = state.tenant(&kikan)?;
+    let chukan = state.chukan()?.clone();
+    let kikan = tenant.kikan();
+    let identity = tokio::task::spawn_blocking(move || chukan.revoke_certificate(kikan))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()))
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "STORE_FAILED", e))?;
+    let (generation, _) = tenant.certificate();
+    Ok(Json(serde_json::json!({
+        "kikan_code": kikan.to_string(),
+        "generation": generation,
+        "serial": identity.serial.to_string(),
+        "client_pem": format!("/admin/v1/chukan/tenants/{kikan}/client.pem"),
+        "client_key": format!("/admin/v1/chukan/tenants/{kikan}/client.key"),
+    })))
+}
+
+/// Whether 情報照会 runs in the documented-limits mode (seed 004 §2.11).
+async fn chukan_limits(
+    State(state): State<AdminState>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(serde_json::json!({
+        "documented_limits": state.chukan()?.shoukai().documented_limits(),
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+struct SetLimits {
+    documented_limits: bool,
+}
+
+/// Switches the documented-limits mode; kept in the state file like every 情報照会 change.
+async fn set_chukan_limits(
+    State(state): State<AdminState>,
+    body: axum::body::Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let request: SetLimits = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "BAD_JSON",
+            format!("{{\"documented_limits\": true か false}} を送ってください: {e}"),
+        )
+    })?;
+    let chukan = state.chukan()?.clone();
+    let on = request.documented_limits;
+    tokio::task::spawn_blocking(move || chukan.shoukai().set_documented_limits(on))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()))
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "STORE_FAILED", e))?;
+    Ok(Json(serde_json::json!({ "documented_limits": on })))
 }

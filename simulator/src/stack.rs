@@ -19,6 +19,10 @@ use time::{Duration, OffsetDateTime};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::chukan::db::ChukanDb;
+use crate::chukan::denbun::MsgMode;
+use crate::chukan::fugou::IssuanceDelay;
+use crate::chukan::platform::{Chukan, ChukanConfig, DEFAULT_BATCH_TIME};
 use crate::clock::Clock;
 use crate::http::Recording;
 use crate::journal::{Journal, System};
@@ -36,6 +40,8 @@ pub struct Ports {
     pub pittari: u16,
     pub proxy: u16,
     pub jukinet: u16,
+    /// 自治体中間サーバー (mutual TLS).
+    pub chukan: u16,
     pub admin: u16,
 }
 
@@ -46,6 +52,7 @@ impl Ports {
         pittari: 18080,
         proxy: 18081,
         jukinet: 18082,
+        chukan: 18083,
         admin: 18090,
     };
 
@@ -55,6 +62,7 @@ impl Ports {
         pittari: 0,
         proxy: 0,
         jukinet: 0,
+        chukan: 0,
         admin: 0,
     };
 }
@@ -97,6 +105,8 @@ pub struct Addresses {
     pub pittari: SocketAddr,
     pub proxy: SocketAddr,
     pub jukinet: SocketAddr,
+    /// 自治体中間サーバー: `https://` with a client certificate.
+    pub chukan: SocketAddr,
     pub admin: SocketAddr,
 }
 
@@ -106,6 +116,8 @@ pub struct Stack {
     pub journal: Journal,
     pub pittari: Pittari,
     pub jukinet: JukinetCs,
+    /// 自治体中間サーバー: every tenant, their 符号管理 and 副本.
+    pub chukan: Chukan,
     pub jpki: Arc<Jpki>,
     pub addresses: Addresses,
     /// The 住基CS access key of each 団体.
@@ -138,6 +150,8 @@ pub enum StackError {
     Jpki(#[from] jpki::JpkiError),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    #[error("自治体中間サーバー: {0}")]
+    Chukan(String),
 }
 
 impl Stack {
@@ -235,6 +249,15 @@ impl Stack {
             }
         };
 
+        // 自治体中間サーバー: one tenant per 団体, its tables in the same state file.
+        let chukan = start_chukan(
+            expanded,
+            &clock,
+            &jukinet,
+            options.data_dir.as_deref(),
+            options.ports.bind,
+        )?;
+
         // Serve.
         let hops = ProxyHops::new();
         let recording = |system| {
@@ -276,6 +299,32 @@ impl Stack {
             crate::jukinet::service::router(jukinet.clone(), recording(System::Jukinet)),
         )
         .await?;
+        let chukan_addr = SocketAddr::new(ports.bind, ports.chukan);
+        let chukan_listener =
+            TcpListener::bind(chukan_addr)
+                .await
+                .map_err(|source| StackError::Bind {
+                    what: "自治体中間サーバー",
+                    addr: chukan_addr,
+                    source,
+                })?;
+        let chukan_addr = chukan_listener
+            .local_addr()
+            .map_err(|source| StackError::Bind {
+                what: "自治体中間サーバー",
+                addr: chukan_addr,
+                source,
+            })?;
+        servers.push(tokio::spawn(crate::chukan::server::serve(
+            chukan.clone(),
+            chukan_listener,
+            crate::chukan::server::router(chukan.clone(), journal.clone(), clock.clone()),
+            stopping.clone(),
+        )));
+        servers.push(tokio::spawn(night_batch_ticker(
+            chukan.clone(),
+            stopping.clone(),
+        )));
         let proxy_journal = journal.clone();
         let proxy_clock = clock.clone();
         let proxy = Proxy::new(
@@ -298,6 +347,7 @@ impl Stack {
             store: store.clone(),
             reload: options.reload.clone(),
             scenario_name: scenario.name.clone(),
+            chukan: Some(chukan.clone()),
         };
         let admin_addr = serve(
             &mut servers,
@@ -313,11 +363,13 @@ impl Stack {
             journal,
             pittari,
             jukinet,
+            chukan,
             jpki,
             addresses: Addresses {
                 pittari: pittari_addr,
                 proxy: proxy.local_addr(),
                 jukinet: jukinet_addr,
+                chukan: chukan_addr,
                 admin: admin_addr,
             },
             jukinet_keys,
@@ -348,6 +400,94 @@ impl Stack {
         self.proxy.shutdown().await;
         if let Some(store) = &self.store {
             store.flush_journal();
+        }
+    }
+}
+
+/// The 中間サーバー of the scenario: its `[chukan]` (or every 団体 as a tenant in the test
+/// environment), its tables in the state file (or in memory), certificates written to the data
+/// directory for vendors to pick up.
+fn start_chukan(
+    expanded: &Expanded,
+    clock: &Clock,
+    jukinet: &JukinetCs,
+    data_dir: Option<&std::path::Path>,
+    bind: IpAddr,
+) -> Result<Chukan, StackError> {
+    let scenario = &expanded.scenario;
+    let spec = scenario.chukan.clone();
+    let failed = |e: &dyn std::fmt::Display| StackError::Chukan(e.to_string());
+    let tenants = match &spec {
+        Some(spec) if !spec.tenants.is_empty() => spec.tenants.clone(),
+        _ => scenario.dantai.iter().map(|d| d.code).collect(),
+    };
+    let config = ChukanConfig {
+        tenants,
+        mode: match spec.as_ref().map(|s| s.environment) {
+            Some(renkei_fixtures::scenario::ChukanEnvironment::Production) => MsgMode::Honban,
+            _ => MsgMode::Test,
+        },
+        fugou_delay: match spec.as_ref().map_or(0, |s| s.fugou_delay_business_days) {
+            0 => IssuanceDelay::Immediate,
+            days => IssuanceDelay::BusinessDays(days),
+        },
+        batch_time: spec
+            .as_ref()
+            .map(|s| s.batch_time())
+            .transpose()
+            .map_err(|e| failed(&e))?
+            .flatten()
+            .unwrap_or(DEFAULT_BATCH_TIME),
+        batch_records_per_night: spec.as_ref().and_then(|s| s.batch_records_per_night),
+        documented_limits: spec.as_ref().is_none_or(|s| s.documented_limits),
+        seed: scenario.seed,
+        caps_override: spec.as_ref().and_then(|s| s.upload_caps).map(|c| {
+            renkei_fixtures::catalog::DailyCaps {
+                records: c.records,
+                bytes: c.bytes,
+            }
+        }),
+    };
+    let db = match data_dir {
+        Some(dir) => ChukanDb::open(dir),
+        None => ChukanDb::in_memory(),
+    }
+    .map_err(|e| failed(&e))?;
+    let chukan = Chukan::new(
+        clock.clone(),
+        config,
+        &expanded.populations,
+        jukinet.clone(),
+        Arc::new(db),
+        data_dir,
+        bind,
+    )
+    .map_err(|e| failed(&e))?;
+    if let Some(dir) = data_dir {
+        chukan.write_certificates(dir).map_err(|e| failed(&e))?;
+    }
+    chukan.catch_up().map_err(|e| failed(&e))?;
+    Ok(chukan)
+}
+
+/// With a running clock nobody may call while a batch time passes: look every few seconds.
+/// (With a frozen clock every request and every clock change catches up first, so this finds
+/// nothing to do.)
+async fn night_batch_ticker(chukan: Chukan, mut stopping: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stopping.wait_for(|stop| *stop) => return,
+        }
+        let due = chukan
+            .next_batch_time()
+            .is_ok_and(|next| next <= chukan.clock().now());
+        if due {
+            let chukan = chukan.clone();
+            if let Ok(Err(error)) = tokio::task::spawn_blocking(move || chukan.catch_up()).await {
+                tracing::error!(%error, "中間サーバー: 夜間バッチに失敗しました");
+            }
         }
     }
 }
@@ -440,6 +580,7 @@ fn zip_variant(variant: Variant) -> ZipVariant {
         Variant::Tampered => ZipVariant::TamperedAfterSigning,
         Variant::TruncatedZip => ZipVariant::Truncated,
         Variant::CorruptZip => ZipVariant::Corrupt,
+        Variant::SwappedAttachment => ZipVariant::AttachmentSwapped,
         _ => ZipVariant::Valid,
     }
 }

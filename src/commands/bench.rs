@@ -34,6 +34,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10.0)]
         target_seconds: f64,
     },
+    /// 副本登録 of one day's cap for a large city: writes a 副本登録・削除ファイル of `records`
+    /// records (not timed), then times its 受付 (read through, counted) and the night batch
+    /// (validated record by record, stored in SQLite with a 処理結果 row each), as
+    /// `renkei serve --data` does. Prints the CPU time of each phase and the machine's load, since
+    /// other work on the machine shows in the elapsed time. Targets: 2,000,000 records in ≤ 60 s,
+    /// peak RSS ≤ 512 MiB.
+    Fukuhon {
+        #[arg(long, default_value_t = 2_000_000)]
+        records: u64,
+        #[arg(long, default_value_t = 60.0)]
+        target_seconds: f64,
+        #[arg(long, default_value_t = 512)]
+        target_rss_mib: u64,
+    },
     /// Load on 申請データ一覧取得 (a page of 50) with wrk on loopback, directly and through the
     /// 連携サーバ. Needs Debian's wrk (bench/pittari-list.sh installs it). Target: ≥ 10,000 requests/s.
     PittariList {
@@ -45,6 +59,16 @@ pub enum BenchCommand {
         connections: u32,
         #[arg(long, default_value_t = 10_000.0)]
         target_rps: f64,
+    },
+    /// 情報照会 with 自動応答 end to end through the 情報照会 / 情報提供 engine: registration at
+    /// 千代田区, routing by the 情報提供ネットワークシステム (legal basis, 符号変換), the 提供者
+    /// 調布市's 副本, the result fetched by 処理通番, every event serialised for the store. The
+    /// 符号 and 副本 are prepared first (not timed). Target: 10,000 照会 in ≤ 5 s.
+    Shoukai {
+        #[arg(long, default_value_t = 10_000)]
+        queries: u64,
+        #[arg(long, default_value_t = 5.0)]
+        target_seconds: f64,
     },
 }
 
@@ -59,11 +83,20 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             count,
             target_seconds,
         } => shinsei_zip(count, target_seconds),
+        BenchCommand::Fukuhon {
+            records,
+            target_seconds,
+            target_rss_mib,
+        } => fukuhon(records, target_seconds, target_rss_mib),
         BenchCommand::PittariList {
             seconds,
             connections,
             target_rps,
         } => pittari_list(seconds, connections, target_rps),
+        BenchCommand::Shoukai {
+            queries,
+            target_seconds,
+        } => shoukai(queries, target_seconds),
     }
 }
 
@@ -247,4 +280,331 @@ fn dechunk(body: &str) -> String {
 
 fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Peak resident set size of this process in KiB (`VmHWM` of /proc/self/status).
+fn peak_rss_kib() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// CPU time of this process so far, all threads, in seconds (`utime + stime` of
+/// /proc/self/stat, in the kernel's 100 Hz ticks).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split(' ').collect();
+    let ticks = |index: usize| fields.get(index)?.parse::<f64>().ok();
+    Some((ticks(11)? + ticks(12)?) / 100.0)
+}
+
+/// The machine's load averages over 1, 5 and 15 minutes (/proc/loadavg).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|text| text.split(' ').take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "?".to_owned())
+}
+
+fn fukuhon(records: u64, target_seconds: f64, target_rss_mib: u64) -> anyhow::Result<ExitCode> {
+    use renkei_simulator::chukan::db::{ChukanDb, Route};
+    use renkei_simulator::chukan::fukuhon::{
+        FileHeader, FukuhonFileWriter, RawItem, RawRecord, RecordField,
+    };
+    use renkei_simulator::chukan::platform::{Chukan, ChukanConfig, DEFAULT_BATCH_TIME};
+    use renkei_simulator::chukan::{batch, denbun::MsgMode, fugou::IssuanceDelay};
+    use renkei_simulator::clock::Clock;
+    use renkei_simulator::jukinet::service::JukinetCs;
+    use std::io::Write as _;
+
+    // 横浜市: 人口200万人以上の市, whose daily record cap is its population (seed 004 §2.5).
+    let yokohama: DantaiCode = "141003".parse()?;
+    let dir = tempfile::tempdir()?;
+    let start = time::macros::datetime!(2026-04-06 09:00 +09:00);
+    let clock = Clock::frozen(start);
+    let jukinet = JukinetCs::builder(clock.clone())
+        .build()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let config = ChukanConfig {
+        tenants: vec![yokohama],
+        mode: MsgMode::Test,
+        fugou_delay: IssuanceDelay::Immediate,
+        batch_time: DEFAULT_BATCH_TIME,
+        batch_records_per_night: None,
+        documented_limits: true,
+        seed: 1,
+        caps_override: None,
+    };
+    let db = std::sync::Arc::new(ChukanDb::open(dir.path())?);
+    let chukan = Chukan::new(
+        clock.clone(),
+        config,
+        &[],
+        jukinet,
+        db,
+        Some(dir.path()),
+        std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+    )?;
+    let tenant = chukan
+        .tenant_of(yokohama)
+        .context("横浜市のテナント")?
+        .clone();
+
+    // The file: 地方税関係情報 (D0201, 12 items) for `records` persons, written streaming.
+    let name = "FI_DBM_0001_bench.xml";
+    let path = chukan.spool_dir().join("bench-upload.part");
+    let started = Instant::now();
+    {
+        let out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
+        let header = FileHeader {
+            file_id: "FI_DBM_0001".into(),
+            dantai: yokohama,
+            created_at: start,
+        };
+        let mut writer = FukuhonFileWriter::new(out, &header)?;
+        let mut record = RawRecord::numbered(0);
+        record
+            .set(RecordField::ShoriKubun, "登録")
+            .set(RecordField::TokuteiKojinJohoMeiCode, "TM00000000000002")
+            .set(RecordField::Dataset, "D0201")
+            .set(RecordField::RecordKey, "2025")
+            .set(RecordField::MajorVersion, "1")
+            .set(RecordField::KoukaiStart, "2026-04-01");
+        for n in 0..records {
+            record.set(RecordField::RecordId, format!("R{n:011}")).set(
+                RecordField::TougouAtenaBango,
+                format!("{:015}", 800_000_000_000_000 + n),
+            );
+            record.body = Some(vec![
+                RawItem::value("課税年度", "2025"),
+                RawItem::value("課税区分", "1"),
+                RawItem::null(
+                    "非課税区分",
+                    renkei_simulator::chukan::fukuhon::NullReason::Gaitounashi,
+                ),
+                RawItem::value("年税額", (100_000 + n % 900_000).to_string()),
+                RawItem::value("市区町村民税均等割額", "3500"),
+                RawItem::value("市区町村民税所得割額", (60_000 + n % 40_000).to_string()),
+                RawItem::value("都道府県民税均等割額", "1500"),
+                RawItem::value("都道府県民税所得割額", "48000"),
+                RawItem::value("課税標準額", "700000"),
+                RawItem::value("扶養人数", (n % 4).to_string()),
+                RawItem::value("扶養親族続柄", "子"),
+            ]);
+            writer.record(&record)?;
+        }
+        writer.finish()?.flush()?;
+    }
+    let write_seconds = started.elapsed().as_secs_f64();
+    let bytes = std::fs::metadata(&path)?.len();
+
+    let load_before = load_average();
+    let cpu_start = cpu_seconds();
+    let started = Instant::now();
+    let uketsuke = batch::accept(&chukan, &tenant, Route::File, name, path, bytes)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let accept_seconds = started.elapsed().as_secs_f64();
+    let cpu_accepted = cpu_seconds();
+    clock.set(chukan.next_batch_time()?);
+    let started = Instant::now();
+    chukan.catch_up()?;
+    let batch_seconds = started.elapsed().as_secs_f64();
+    let cpu_done = cpu_seconds();
+    let load_after = load_average();
+    let cpu = |from: Option<f64>, to: Option<f64>| match (from, to) {
+        (Some(from), Some(to)) => format!("{:.2} s CPU", to - from),
+        _ => "CPU ?".to_owned(),
+    };
+    let done = chukan
+        .db()
+        .uketsuke(tenant.kikan(), &uketsuke.reception)?
+        .context("受付")?;
+    let stored = chukan.db().fukuhon_count(tenant.kikan())?;
+    let elapsed = accept_seconds + batch_seconds;
+    let peak_mib = peak_rss_kib().unwrap_or(0) / 1024;
+    let met = elapsed <= target_seconds && peak_mib <= target_rss_mib && done.ok == records;
+    println!("bench fukuhon (横浜市, one file)");
+    println!(
+        "  records        {records} ({:.0} MB, {:.0} bytes a record)",
+        bytes as f64 / 1e6,
+        bytes as f64 / records.max(1) as f64
+    );
+    println!("  file written   {write_seconds:.2} s (not counted)");
+    println!(
+        "  受付           {accept_seconds:.2} s, {} (read through, counted, caps)",
+        cpu(cpu_start, cpu_accepted)
+    );
+    println!(
+        "  夜間バッチ     {batch_seconds:.2} s, {} (read and validated on one thread, stored with a 処理結果 each on another)",
+        cpu(cpu_accepted, cpu_done)
+    );
+    println!(
+        "  processed      {} 正常, {} エラー; {stored} 副本 stored",
+        done.ok, done.errors
+    );
+    println!("  elapsed        {elapsed:.2} s");
+    println!("  throughput     {:.0} records/s", records as f64 / elapsed);
+    println!("  peak RSS       {peak_mib} MiB (VmHWM)");
+    println!(
+        "  machine        {} cores; load average {load_before} before, {load_after} after",
+        threads()
+    );
+    println!(
+        "  target         ≤ {target_seconds} s and ≤ {target_rss_mib} MiB: {}",
+        verdict(met)
+    );
+    Ok(if met {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn shoukai(queries: u64, target_seconds: f64) -> anyhow::Result<ExitCode> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use renkei_fixtures::ids::{
+        JimuCode, JimuTetsuzukiCode, JuminhyoCode, TokuteiKojinJohoMeiCode, TougouAtenaBango,
+    };
+    use renkei_simulator::chukan::fukuhon::Validator;
+    use renkei_simulator::clock::Clock;
+    use renkei_simulator::nws::FugouIssuance;
+    use renkei_simulator::nws::shoukai::{
+        JohoRenkei, KirokuKensaku, MemoryFugou, MemoryFukuhon, MsgMode, Renkeisaki, ShoukaiConfig,
+        ShoukaiEvent, ShoukaiJouken, ShoukaiNaiyou, ShoukaiStatus, TenantSpec, synthetic_record,
+    };
+
+    anyhow::ensure!(
+        queries < 100_000_000,
+        "--queries は 1 億件未満にしてください (団体内統合宛名番号の範囲)"
+    );
+    let catalogs = Catalogs::embedded();
+    let dantai = |code: &str| -> anyhow::Result<_> {
+        catalogs
+            .dantai(&code.parse()?)
+            .with_context(|| format!("団体 {code} がカタログにありません"))
+    };
+    let (shoukaisha, teikyousha) = (dantai("131016")?, dantai("132080")?);
+    let (a, b) = (shoukaisha.kikan_code, teikyousha.kikan_code);
+    // A Monday morning: in service hours for the whole run (the clock is frozen).
+    let start = time::macros::datetime!(2026-04-06 10:00 +09:00);
+    let clock = Clock::frozen(start);
+    let tax = TokuteiKojinJohoMeiCode::from_number(2);
+    let tougou_a = |n: u64| TougouAtenaBango::from_number(100_000_000_000_000 + n);
+    let tougou_b = |n: u64| TougouAtenaBango::from_number(200_000_000_000_000 + n);
+
+    // Not timed: each person's 符号 at both 機関 from the NWS, and 調布市's 地方税 副本 of 2025,
+    // built from the layout and checked by the 副本登録 validator.
+    let started = Instant::now();
+    let nws = Arc::new(FugouIssuance::new(b"renkei bench shoukai"));
+    let fugou = Arc::new(MemoryFugou::new());
+    let fukuhon = Arc::new(MemoryFukuhon::new(&catalogs.layouts));
+    let mut validator = Validator::new(&catalogs.layouts, start.date());
+    for n in 0..queries {
+        let person = JuminhyoCode::from_number(99_000_000_000 + n);
+        fugou
+            .shutoku(nws.as_ref(), a, tougou_a(n), person)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        fugou
+            .shutoku(nws.as_ref(), b, tougou_b(n), person)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let raw = synthetic_record(
+            &catalogs.layouts,
+            tax,
+            "R1.6",
+            "D0201",
+            tougou_b(n),
+            "2025",
+            start.date(),
+            n + 1,
+        )
+        .context("D0201 is in the R1.6 layout")?;
+        let record = validator
+            .check(&raw)
+            .record
+            .context("the synthetic 副本 is valid")?;
+        fukuhon.apply(b, MsgMode::Honban, &record);
+    }
+    let setup_seconds = started.elapsed().as_secs_f64();
+
+    // Every event is serialised as the store would write it.
+    let stored = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+    let sink = stored.clone();
+    let mut engine = JohoRenkei::new(
+        clock,
+        catalogs,
+        ShoukaiConfig::default(),
+        Renkeisaki {
+            fugou,
+            henkan: nws,
+            source: fukuhon,
+        },
+        vec![
+            TenantSpec::from_dantai(shoukaisha, &[MsgMode::Honban]),
+            TenantSpec::from_dantai(teikyousha, &[MsgMode::Honban]),
+        ],
+    );
+    engine.persist_to(Arc::new(move |event: &ShoukaiEvent| {
+        let body = serde_json::to_vec(event).expect("events serialise");
+        sink.0.fetch_add(1, Ordering::Relaxed);
+        sink.1.fetch_add(body.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }));
+
+    let started = Instant::now();
+    let mut provided = 0u64;
+    for n in 0..queries {
+        let naiyou = ShoukaiNaiyou {
+            tougou: tougou_a(n),
+            jimu: JimuCode::from_number(74),
+            tetsuzuki: JimuTetsuzukiCode::from_number(7401),
+            tokutei: tax,
+            teikyousha: b,
+            jouken: ShoukaiJouken::nendo(2025)?,
+            msg_mode: MsgMode::Honban,
+            fukaiji: false,
+        };
+        let shoukai = engine.shoukai(a, naiyou)?;
+        let kekka = engine.kekka(a, shoukai.shori_tsuuban)?;
+        if kekka.status == ShoukaiStatus::SeijouShuuryou && kekka.kekka.len() == 1 {
+            provided += 1;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let records = engine.kiroku(b, &KirokuKensaku::default())?.len();
+    if provided != queries || records as u64 != queries {
+        bail!("{provided} 件が正常終了、提供側の記録 {records} 件 ({queries} 件のはず)");
+    }
+    let met = elapsed <= target_seconds;
+    println!("bench shoukai");
+    println!("  照会           {queries} (単件、自動応答、正常終了 {provided})");
+    println!("  setup          {setup_seconds:.2} s (符号 and 副本; not counted)");
+    println!(
+        "  events         {} ({:.1} MB serialised for the store)",
+        stored.0.load(Ordering::Relaxed),
+        stored.1.load(Ordering::Relaxed) as f64 / 1e6
+    );
+    println!("  記録           {records} on each side");
+    println!(
+        "  limits         documented limits off (4,000 an hour would overload the real server, seed 004 §2.11)"
+    );
+    println!("  elapsed        {elapsed:.2} s (registration, routing, 符号変換, 副本, result)");
+    println!(
+        "  per 照会       {:.0} µs",
+        elapsed * 1e6 / queries.max(1) as f64
+    );
+    println!("  target         ≤ {target_seconds} s: {}", verdict(met));
+    Ok(if met {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

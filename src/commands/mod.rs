@@ -2,6 +2,8 @@
 
 pub mod bench;
 pub mod catalog;
+pub mod demo;
 pub mod fixtures;
 pub mod requirements;
+pub mod run;
 pub mod serve;

@@ -18,8 +18,8 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
-    /// Port of the ぴったりサービス download API; the 連携サーバ, 住基ネットCS and admin API use
-    /// the next ones (+1, +2, +10). 0 puts every simulator on a free port.
+    /// Port of the ぴったりサービス download API; the 連携サーバ, 住基ネットCS, 中間サーバー and admin
+    /// API use the next ones (+1, +2, +3, +10). 0 puts every simulator on a free port.
     #[arg(long, default_value_t = Ports::DEFAULT.pittari)]
     pub port: u16,
     /// Let the clock run from the scenario's start (default: frozen there; move it with the admin API).
@@ -56,6 +56,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                     pittari: args.port,
                     proxy: args.port.saturating_add(1),
                     jukinet: args.port.saturating_add(2),
+                    chukan: args.port.saturating_add(3),
                     admin: args.port.saturating_add(10),
                 }
             },
@@ -115,6 +116,10 @@ fn print_banner(stack: &Stack, expanded: &renkei_fixtures::scenario::Expanded) {
         a.jukinet
     );
     println!(
+        "  中間サーバー    https://{}/ws/          (相互TLS: docs/chukan-api.md)",
+        a.chukan
+    );
+    println!(
         "  管理API         http://{}/admin/v1/    (docs/serve.md)",
         a.admin
     );
@@ -131,6 +136,16 @@ fn print_banner(stack: &Stack, expanded: &renkei_fixtures::scenario::Expanded) {
     }
     for (code, key) in &stack.jukinet_keys {
         println!("  住基CSキー      {code}: {key}");
+    }
+    for tenant in stack.chukan.tenants() {
+        println!(
+            "  中間サーバー    {} {} ({}環境): 証明書は http://{}/admin/v1/chukan/tenants/{}/client.pem",
+            tenant.kikan(),
+            tenant.dantai.name,
+            tenant.mode.label(),
+            a.admin,
+            tenant.kikan()
+        );
     }
     println!("Ctrl-C で停止します。");
 }

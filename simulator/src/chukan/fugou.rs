@@ -16,8 +16,8 @@
 //!
 //! One [`FugouKanri`] is one tenant's (one 団体's) 符号管理.
 
-use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard, RwLock};
 
 use renkei_fixtures::ids::{DantaiCode, KojinBango, TougouAtenaBango};
 use time::{Duration, OffsetDateTime, Weekday};
@@ -155,6 +155,11 @@ pub struct FugouKanri {
     /// A std `Mutex`: held to read or write entries, never while the 住基ネット or the
     /// issuer runs.
     entries: Mutex<BTreeMap<TougouAtenaBango, Entry>>,
+    /// 符号 → 団体内統合宛名番号 of every 符号 held: the 提供者's side of 情報照会 finds the person
+    /// by the 符号 the 情報提供ネットワークシステム converted to (seed 004 §6.4). A `HashMap`
+    /// behind a `RwLock`: point lookups on every 照会, a write only when a 符号 is issued. Only
+    /// grows: a 符号取得済み person cannot be requested again.
+    by_fugou: RwLock<HashMap<Fugou, TougouAtenaBango>>,
 }
 
 /// One person's last request. The 個人番号 is kept only to send the request.
@@ -172,6 +177,7 @@ impl FugouKanri {
             delay,
             clock,
             entries: Mutex::new(BTreeMap::new()),
+            by_fugou: RwLock::new(HashMap::new()),
         }
     }
 
@@ -193,18 +199,20 @@ impl FugouKanri {
         tougou: TougouAtenaBango,
         kojin_bango: KojinBango,
     ) -> Result<OffsetDateTime, FugouError> {
-        let requested_at = self.clock.now();
+        self.request_at(tougou, kojin_bango, self.clock.now())
+    }
+
+    /// [`request`](Self::request) as of `requested_at` (a replay of the 符号管理 log gives each
+    /// request its original time).
+    pub fn request_at(
+        &self,
+        tougou: TougouAtenaBango,
+        kojin_bango: KojinBango,
+        requested_at: OffsetDateTime,
+    ) -> Result<OffsetDateTime, FugouError> {
         let due_at = self.delay.due_at(requested_at);
         let mut entries = self.lock();
-        match entries.get(&tougou).map(|e| &e.status) {
-            Some(FugouStatus::Shutokuzumi { .. }) => {
-                return Err(FugouError::AlreadyAcquired { tougou });
-            }
-            Some(&FugouStatus::Shutokuchu { due_at, .. }) => {
-                return Err(FugouError::AlreadyRequested { tougou, due_at });
-            }
-            Some(FugouStatus::Error { .. }) | None => {}
-        }
+        Self::refusal(&entries, tougou)?;
         entries.insert(
             tougou,
             Entry {
@@ -216,6 +224,32 @@ impl FugouKanri {
             },
         );
         Ok(due_at)
+    }
+
+    /// Whether a request for `tougou` would be accepted now (without registering it).
+    pub fn check_request(&self, tougou: TougouAtenaBango) -> Result<(), FugouError> {
+        Self::refusal(&self.lock(), tougou)
+    }
+
+    fn refusal(
+        entries: &BTreeMap<TougouAtenaBango, Entry>,
+        tougou: TougouAtenaBango,
+    ) -> Result<(), FugouError> {
+        match entries.get(&tougou).map(|e| &e.status) {
+            Some(FugouStatus::Shutokuzumi { .. }) => Err(FugouError::AlreadyAcquired { tougou }),
+            Some(&FugouStatus::Shutokuchu { due_at, .. }) => {
+                Err(FugouError::AlreadyRequested { tougou, due_at })
+            }
+            Some(FugouStatus::Error { .. }) | None => Ok(()),
+        }
+    }
+
+    /// How many requests are due at `now`.
+    pub fn due_count(&self, now: OffsetDateTime) -> usize {
+        self.lock()
+            .values()
+            .filter(|e| matches!(e.status, FugouStatus::Shutokuchu { due_at, .. } if due_at <= now))
+            .count()
     }
 
     /// Sends every request due at `now` through `cs` to `issuer` and records the outcome.
@@ -257,6 +291,12 @@ impl FugouKanri {
             if let Some(entry) = entries.get_mut(&tougou)
                 && matches!(entry.status, FugouStatus::Shutokuchu { requested_at: r, .. } if r == requested_at)
             {
+                if let Some(fugou) = status.fugou() {
+                    self.by_fugou
+                        .write()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(fugou.clone(), tougou);
+                }
                 entry.status = status.clone();
                 completed.push((tougou, status));
             }
@@ -276,6 +316,16 @@ impl FugouKanri {
             .get(&tougou)
             .and_then(|e| e.status.fugou().cloned())
             .ok_or(FugouError::Mishutoku { tougou })
+    }
+
+    /// The 団体内統合宛名番号 under which this 団体 holds `fugou`, if it holds it (the reverse of
+    /// [`fugou`](Self::fugou)).
+    pub fn tougou_of(&self, fugou: &Fugou) -> Option<TougouAtenaBango> {
+        self.by_fugou
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(fugou)
+            .copied()
     }
 
     /// How many persons are in each status, in the order of [`FugouStatus::LABELS`].

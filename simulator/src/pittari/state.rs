@@ -293,6 +293,15 @@ impl Pittari {
             .map(|s| (s.shutoku, s.shori))
     }
 
+    /// The 申請ZIP of a 申請 as the download API delivers it, and its 申請 (for the runner, which
+    /// compares what a system stored with what was sent).
+    pub fn delivered(&self, uketsuke: &UketsukeBango) -> Option<(Application, Arc<Vec<u8>>)> {
+        self.lock()
+            .shinsei
+            .get(uketsuke)
+            .map(|s| (s.application.clone(), s.zip.clone()))
+    }
+
     /// Every 申請 with its variant, in list order (for the runner).
     pub fn applications(&self) -> Vec<(UketsukeBango, Variant, ShutokuJotai, ShoriJokyo)> {
         let inner = self.lock();

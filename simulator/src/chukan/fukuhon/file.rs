@@ -185,10 +185,22 @@ impl RecordField {
 
     /// The field whose element is called `name`.
     pub fn from_element(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.element() == name)
+        // A match rather than a search of `ALL`: the reader asks this for every leaf it reads.
+        Some(match name {
+            "レコード識別番号" => Self::RecordId,
+            "処理区分" => Self::ShoriKubun,
+            "団体内統合宛名番号" => Self::TougouAtenaBango,
+            "特定個人情報名コード" => Self::TokuteiKojinJohoMeiCode,
+            "データセット識別項目コード" => Self::Dataset,
+            "データセットレコードキー" => Self::RecordKey,
+            "メジャーバージョン" => Self::MajorVersion,
+            "公開日" => Self::KoukaiStart,
+            "公開終了日" => Self::KoukaiEnd,
+            _ => return None,
+        })
     }
 
-    fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self as usize
     }
 }
@@ -264,6 +276,11 @@ impl RawRecord {
     /// Whether `field` was written.
     pub(crate) fn has(&self, field: RecordField) -> bool {
         self.fields[field.index()].is_some()
+    }
+
+    /// Removes `field` and hands back its text, so that a reader can reuse the string.
+    pub(crate) fn take(&mut self, field: RecordField) -> Option<String> {
+        self.fields[field.index()].take()
     }
 }
 

@@ -89,11 +89,17 @@ pub enum KekkaCode {
     MissingItem,
     /// A NULL理由 that is not a code, or given with a value.
     BadNullReason,
+    /// The 団体内統合宛名番号 is another tenant's resident (checked by the night batch).
+    OtherTenant,
+    /// 登録 of a key already registered (checked by the night batch against the stored 副本).
+    AlreadyRegistered,
+    /// 更新 / 削除 of a key not registered (checked by the night batch).
+    NotRegistered,
 }
 
 impl KekkaCode {
     /// All codes, in order.
-    pub const ALL: [KekkaCode; 15] = [
+    pub const ALL: [KekkaCode; 18] = [
         Self::DuplicateRecordId,
         Self::MissingElement,
         Self::BadElement,
@@ -109,9 +115,12 @@ impl KekkaCode {
         Self::Occurrence,
         Self::MissingItem,
         Self::BadNullReason,
+        Self::OtherTenant,
+        Self::AlreadyRegistered,
+        Self::NotRegistered,
     ];
 
-    /// The code in a result row: `FK01` … `FK15`.
+    /// The code in a result row: `FK01` … `FK18`.
     pub fn code(self) -> &'static str {
         match self {
             Self::DuplicateRecordId => "FK01",
@@ -129,6 +138,9 @@ impl KekkaCode {
             Self::Occurrence => "FK13",
             Self::MissingItem => "FK14",
             Self::BadNullReason => "FK15",
+            Self::OtherTenant => "FK16",
+            Self::AlreadyRegistered => "FK17",
+            Self::NotRegistered => "FK18",
         }
     }
 
@@ -150,6 +162,9 @@ impl KekkaCode {
             Self::Occurrence => "出現回数超過",
             Self::MissingItem => "必須項目なし",
             Self::BadNullReason => "NULL理由の誤り",
+            Self::OtherTenant => "他団体の住民",
+            Self::AlreadyRegistered => "登録済み",
+            Self::NotRegistered => "未登録",
         }
     }
 }
@@ -266,6 +281,101 @@ pub struct Checked {
     pub record: Option<FukuhonRecord>,
 }
 
+/// A record that passed every rule, borrowed from the [`RawRecord`] it was read from: what a
+/// [`FukuhonRecord`] holds, without the copies (the night batch writes it straight to the
+/// store).
+pub(crate) struct Valid<'r> {
+    pub number: u64,
+    pub record_id: &'r str,
+    pub kubun: ShoriKubun,
+    pub atena: TougouAtenaBango,
+    pub tokutei: TokuteiKojinJohoMeiCode,
+    pub dataset: &'r str,
+    pub record_key: &'r str,
+    pub major_version: u16,
+    /// The edition checked against, from the catalog.
+    pub edition: &'r str,
+    pub koukai_start: Option<Date>,
+    pub koukai_end: Option<Date>,
+    /// The 副本's items as written, the dropped ones too ([`Valid::items`] leaves them out).
+    body: &'r [RawItem],
+}
+
+/// An item's content in a valid 副本, borrowed ([`Valid::items`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ItemRef<'r> {
+    Value(&'r str),
+    Null(NullReason),
+}
+
+impl<'r> Valid<'r> {
+    /// The items the 副本 keeps, in file order: the ones with a value or a NULL理由 (an empty
+    /// item without NULL理由 counts as absent). Every one is known and checked, since the record
+    /// is valid.
+    pub fn items(&self) -> impl Iterator<Item = (&'r str, ItemRef<'r>)> + use<'r> {
+        self.body.iter().filter_map(|item| {
+            let value = match &item.null_reason {
+                Some(code) => ItemRef::Null(NullReason::from_code(code)?),
+                None if item.value.is_empty() => return None,
+                None => ItemRef::Value(&item.value),
+            };
+            Some((item.name.as_str(), value))
+        })
+    }
+
+    /// The record with its text copied; with `items` false its items are left empty, for a
+    /// caller that writes them from [`Valid::items`] itself.
+    pub fn to_record(&self, items: bool) -> FukuhonRecord {
+        FukuhonRecord {
+            number: self.number,
+            record_id: self.record_id.to_owned(),
+            kubun: self.kubun,
+            atena: self.atena,
+            tokutei: self.tokutei,
+            dataset: self.dataset.to_owned(),
+            record_key: self.record_key.to_owned(),
+            major_version: self.major_version,
+            edition: self.edition.to_owned(),
+            koukai_start: self.koukai_start,
+            koukai_end: self.koukai_end,
+            items: if items {
+                self.items()
+                    .map(|(name, value)| FukuhonItem {
+                        name: name.to_owned(),
+                        value: match value {
+                            ItemRef::Value(text) => ItemValue::Value(text.to_owned()),
+                            ItemRef::Null(reason) => ItemValue::Null(reason),
+                        },
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+/// A レコード識別番号 that passed its form rule (at most [`MAX_RECORD_ID_CHARS`] ASCII bytes),
+/// kept inline: the set of those seen holds one per record of the file without an allocation
+/// each.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct SeenId {
+    len: u8,
+    bytes: [u8; MAX_RECORD_ID_CHARS],
+}
+
+impl SeenId {
+    /// `id` must be at most [`MAX_RECORD_ID_CHARS`] bytes.
+    fn new(id: &str) -> Self {
+        let mut bytes = [0; MAX_RECORD_ID_CHARS];
+        bytes[..id.len()].copy_from_slice(id.as_bytes());
+        Self {
+            len: id.len() as u8,
+            bytes,
+        }
+    }
+}
+
 /// Checks the records of one file, in order, against the layouts in force on one day.
 ///
 /// The only state that grows with the file is the set of レコード識別番号 seen (at most
@@ -275,7 +385,11 @@ pub struct Validator<'c> {
     on: Date,
     /// Every well-formed レコード識別番号 seen so far in the file, valid record or not: the
     /// number identifies what was sent, not what was accepted.
-    seen: HashSet<Box<str>>,
+    seen: HashSet<SeenId>,
+    /// Occurrences and presence per layout item of the record being checked: kept between
+    /// records so that checking allocates nothing for them.
+    counts: Vec<u32>,
+    present: Vec<bool>,
 }
 
 /// Problems found so far in one record.
@@ -300,6 +414,8 @@ impl<'c> Validator<'c> {
             layouts,
             on,
             seen: HashSet::new(),
+            counts: Vec::new(),
+            present: Vec::new(),
         }
     }
 
@@ -328,11 +444,27 @@ impl<'c> Validator<'c> {
         let valid = kekka.iter().all(|k| k.error.is_none());
         Checked {
             kekka,
-            record: record.filter(|_| valid),
+            record: record.filter(|_| valid).map(|r| r.to_record(true)),
         }
     }
 
-    fn check_record(&mut self, raw: &RawRecord, p: &mut Problems) -> Option<FukuhonRecord> {
+    /// Checks one record as [`check`](Self::check) does, without copying it: the record
+    /// borrowed when it passed every rule, otherwise its problems (never none).
+    pub(crate) fn verdict<'r>(&mut self, raw: &'r RawRecord) -> Result<Valid<'r>, Vec<KekkaError>>
+    where
+        'c: 'r,
+    {
+        let mut problems = Problems { rows: Vec::new() };
+        match self.check_record(raw, &mut problems) {
+            Some(valid) if problems.rows.is_empty() => Ok(valid),
+            _ => Err(problems.rows),
+        }
+    }
+
+    fn check_record<'r>(&mut self, raw: &'r RawRecord, p: &mut Problems) -> Option<Valid<'r>>
+    where
+        'c: 'r,
+    {
         let record_id = self.record_id(raw, p);
         let kubun = required(raw, RecordField::ShoriKubun, p).and_then(|word| {
             let kubun = ShoriKubun::from_word(word);
@@ -398,37 +530,40 @@ impl<'c> Validator<'c> {
         // The layout: only when everything that selects it is readable.
         let (tokutei, dataset, major_version, kubun) = (tokutei?, dataset?, major_version?, kubun?);
         let (edition, layout) = self.resolve(tokutei, dataset, major_version, kubun, p)?;
-        let items = match &raw.body {
+        let body: &[RawItem] = match &raw.body {
             None if kubun != ShoriKubun::Sakujo => {
                 p.add(
                     KekkaCode::MissingBody,
                     "副本",
                     format!("処理区分「{kubun}」のレコードには副本が必要です"),
                 );
-                Vec::new()
+                &[]
             }
-            None => Vec::new(),
-            Some(items) => check_items(items, layout, &edition, p),
+            None => &[],
+            Some(items) => {
+                self.check_items(items, layout, edition, p);
+                items
+            }
         };
-        Some(FukuhonRecord {
+        Some(Valid {
             number: raw.number,
             record_id: record_id?,
             kubun,
             atena: atena?,
             tokutei: tokutei.code,
-            dataset: dataset.to_owned(),
-            record_key: record_key?.to_owned(),
+            dataset,
+            record_key: record_key?,
             major_version,
             edition,
             koukai_start,
             koukai_end,
-            items,
+            body,
         })
     }
 
     /// レコード識別番号: present, 半角英数字 (and `-`, `_`) up to [`MAX_RECORD_ID_CHARS`],
     /// unique in the file.
-    fn record_id(&mut self, raw: &RawRecord, p: &mut Problems) -> Option<String> {
+    fn record_id<'r>(&mut self, raw: &'r RawRecord, p: &mut Problems) -> Option<&'r str> {
         let id = required(raw, RecordField::RecordId, p)?;
         let well_formed = id.len() <= MAX_RECORD_ID_CHARS
             && id
@@ -444,7 +579,7 @@ impl<'c> Validator<'c> {
             );
             return None;
         }
-        if !self.seen.insert(id.into()) {
+        if !self.seen.insert(SeenId::new(id)) {
             // The real message (DOMAIN.md "Real error messages").
             p.add(
                 KekkaCode::DuplicateRecordId,
@@ -453,7 +588,7 @@ impl<'c> Validator<'c> {
             );
             return None;
         }
-        Some(id.to_owned())
+        Some(id)
     }
 
     /// 公開日 (required for 登録 and 更新) and 公開終了日 (optional, not before 公開日).
@@ -501,7 +636,7 @@ impl<'c> Validator<'c> {
         major_version: u16,
         kubun: ShoriKubun,
         p: &mut Problems,
-    ) -> Option<(String, &'t Dataset)> {
+    ) -> Option<(&'c str, &'t Dataset)> {
         let editions = self.layouts.editions();
         let in_force = self
             .layouts
@@ -522,7 +657,7 @@ impl<'c> Validator<'c> {
                 continue;
             };
             if found.major_version == major_version {
-                return Some((edition.version.clone(), found));
+                return Some((&edition.version, found));
             }
             if !other_versions.contains(&found.major_version) {
                 other_versions.push(found.major_version);
@@ -556,6 +691,89 @@ impl<'c> Validator<'c> {
         }
         None
     }
+
+    /// The items of a 副本 against its dataset.
+    fn check_items(
+        &mut self,
+        items: &[RawItem],
+        dataset: &Dataset,
+        edition: &str,
+        p: &mut Problems,
+    ) {
+        // Occurrences and presence per layout item, in layout order.
+        self.counts.clear();
+        self.counts.resize(dataset.items.len(), 0);
+        self.present.clear();
+        self.present.resize(dataset.items.len(), false);
+        for raw in items {
+            let Some(index) = dataset.items.iter().position(|i| i.name == raw.name) else {
+                p.add(
+                    KekkaCode::UnknownItem,
+                    &raw.name,
+                    format!(
+                        "項目「{}」はデータセット{}「{}」({edition}版) にありません",
+                        raw.name, dataset.code, dataset.name
+                    ),
+                );
+                continue;
+            };
+            let item = &dataset.items[index];
+            self.counts[index] += 1;
+            match &raw.null_reason {
+                Some(code) => {
+                    if NullReason::from_code(code).is_none() {
+                        p.add(
+                            KekkaCode::BadNullReason,
+                            &item.name,
+                            format!(
+                                "「{}」のNULL理由「{code}」は定義されていません (1:該当なし 2:未確定 3:不明)",
+                                item.name
+                            ),
+                        );
+                    }
+                    if !raw.value.is_empty() {
+                        p.add(
+                            KekkaCode::BadNullReason,
+                            &item.name,
+                            format!(
+                                "「{}」に値「{}」とNULL理由の両方があります",
+                                item.name, raw.value
+                            ),
+                        );
+                    }
+                }
+                None if raw.value.is_empty() => {}
+                None => check_value(&item.name, item.data_type, item.digits, &raw.value, p),
+            }
+            // Written with a value or a NULL理由, right or wrong: one mistake gives one row, not
+            // also 必須項目なし.
+            self.present[index] |= raw.null_reason.is_some() || !raw.value.is_empty();
+        }
+        for ((item, &count), &present) in dataset.items.iter().zip(&self.counts).zip(&self.present)
+        {
+            let max = match item.occurrence {
+                Occurrence::One => 1,
+                Occurrence::Many { max } => u32::from(max),
+            };
+            if count > max {
+                p.add(
+                    KekkaCode::Occurrence,
+                    &item.name,
+                    format!(
+                        "「{}」の出現回数は{}ですが{count}回あります",
+                        item.name, item.occurrence
+                    ),
+                );
+            }
+            if item.required && !present {
+                p.add(
+                    KekkaCode::MissingItem,
+                    &item.name,
+                    format!("「{}」は必須ですが、値もNULL理由もありません", item.name),
+                );
+            }
+        }
+    }
 }
 
 /// The text of a field that must be there and not be empty.
@@ -585,103 +803,10 @@ fn bad(p: &mut Problems, field: RecordField, why: String) {
     );
 }
 
-/// The items of a 副本 against its dataset.
-fn check_items(
-    items: &[RawItem],
-    dataset: &Dataset,
-    edition: &str,
-    p: &mut Problems,
-) -> Vec<FukuhonItem> {
-    let mut out = Vec::with_capacity(items.len());
-    // Occurrences and presence per layout item, in layout order.
-    let mut counts = vec![0u32; dataset.items.len()];
-    let mut present = vec![false; dataset.items.len()];
-    for raw in items {
-        let Some(index) = dataset.items.iter().position(|i| i.name == raw.name) else {
-            p.add(
-                KekkaCode::UnknownItem,
-                &raw.name,
-                format!(
-                    "項目「{}」はデータセット{}「{}」({edition}版) にありません",
-                    raw.name, dataset.code, dataset.name
-                ),
-            );
-            continue;
-        };
-        let item = &dataset.items[index];
-        counts[index] += 1;
-        let value = match &raw.null_reason {
-            Some(code) => {
-                let reason = NullReason::from_code(code);
-                if reason.is_none() {
-                    p.add(
-                        KekkaCode::BadNullReason,
-                        &item.name,
-                        format!(
-                            "「{}」のNULL理由「{code}」は定義されていません (1:該当なし 2:未確定 3:不明)",
-                            item.name
-                        ),
-                    );
-                }
-                if !raw.value.is_empty() {
-                    p.add(
-                        KekkaCode::BadNullReason,
-                        &item.name,
-                        format!(
-                            "「{}」に値「{}」とNULL理由の両方があります",
-                            item.name, raw.value
-                        ),
-                    );
-                    None
-                } else {
-                    reason.map(ItemValue::Null)
-                }
-            }
-            None if raw.value.is_empty() => None,
-            None => {
-                check_value(&item.name, item.data_type, item.digits, &raw.value, p);
-                Some(ItemValue::Value(raw.value.clone()))
-            }
-        };
-        // Written with a value or a NULL理由, right or wrong: one mistake gives one row, not
-        // also 必須項目なし.
-        present[index] |= raw.null_reason.is_some() || !raw.value.is_empty();
-        if let Some(value) = value {
-            out.push(FukuhonItem {
-                name: item.name.clone(),
-                value,
-            });
-        }
-    }
-    for ((item, count), present) in dataset.items.iter().zip(counts).zip(present) {
-        let max = match item.occurrence {
-            Occurrence::One => 1,
-            Occurrence::Many { max } => u32::from(max),
-        };
-        if count > max {
-            p.add(
-                KekkaCode::Occurrence,
-                &item.name,
-                format!(
-                    "「{}」の出現回数は{}ですが{count}回あります",
-                    item.name, item.occurrence
-                ),
-            );
-        }
-        if item.required && !present {
-            p.add(
-                KekkaCode::MissingItem,
-                &item.name,
-                format!("「{}」は必須ですが、値もNULL理由もありません", item.name),
-            );
-        }
-    }
-    out
-}
-
 /// A value against its data type and digits (seed 003 §3-4).
 fn check_value(name: &str, data_type: DataType, digits: u16, value: &str, p: &mut Problems) {
-    let declared = format!("「{name}」は{data_type}({digits})ですが「{value}」は");
+    // Only written for a problem: most values are right.
+    let declared = || format!("「{name}」は{data_type}({digits})ですが「{value}」は");
     match data_type {
         DataType::X => {
             let chars = value.chars().count();
@@ -689,7 +814,7 @@ fn check_value(name: &str, data_type: DataType, digits: u16, value: &str, p: &mu
                 p.add(
                     KekkaCode::TooLong,
                     name,
-                    format!("{declared}{chars}文字です"),
+                    format!("{}{chars}文字です", declared()),
                 );
             }
         }
@@ -704,12 +829,12 @@ fn check_value(name: &str, data_type: DataType, digits: u16, value: &str, p: &mu
                 } else {
                     "符号付きの数字ではありません"
                 };
-                p.add(KekkaCode::NotNumeric, name, format!("{declared}{what}"));
+                p.add(KekkaCode::NotNumeric, name, format!("{}{what}", declared()));
             } else if unsigned.len() > usize::from(digits) {
                 p.add(
                     KekkaCode::TooManyDigits,
                     name,
-                    format!("{declared}{}桁です", unsigned.len()),
+                    format!("{}{}桁です", declared(), unsigned.len()),
                 );
             }
         }

@@ -6,9 +6,13 @@
 //! 情報提供ネットワークシステム, which issues the 符号 for the 団体's 機関コード from the
 //! 住民票コード. The 個人番号 itself is never used as the key of 情報連携.
 //!
-//! This module is the 住基ネット's part: [`JukinetCs::relay_fugou_request`] checks that the
-//! person lives in the asking 団体, maps 個人番号 → 住民票コード, and hands the 住民票コード to a
-//! [`FugouIssuer`] — the 情報提供ネットワークシステム, which another module implements.
+//! This module is the 住基ネット's part: [`JukinetCs::relay_fugou_request`] maps 個人番号 →
+//! 住民票コード and hands the 住民票コード to a [`FugouIssuer`] — the 情報提供ネットワーク
+//! システム, which another module implements.
+//!
+//! The person need not live in the asking 団体: a 団体 also obtains the 符号 of a 住登外者 (a
+//! former resident, a taxpayer living elsewhere), which is how a 提供者 knows a person who has
+//! moved to the 照会者 (seed 004 §6.3, §6.4). The 住基ネット says nothing of where they live.
 
 use std::fmt;
 
@@ -133,15 +137,6 @@ pub enum FugouRelayError {
         last_four(kojin_bango)
     )]
     UnknownKojinBango { kojin_bango: KojinBango },
-    // J-LIS does not tell one 団体 where another's resident lives: the message names no 団体.
-    #[error(
-        "個人番号 (末尾4桁 {}) の住民は団体{dantai}の住民ではありません: 符号取得を求められるのは自団体の住民だけです",
-        last_four(kojin_bango)
-    )]
-    NotResident {
-        dantai: DantaiCode,
-        kojin_bango: KojinBango,
-    },
     #[error("符号の発行に失敗しました: {0}")]
     Issuer(#[source] FugouIssueError),
 }
@@ -152,10 +147,10 @@ fn last_four(kojin_bango: &KojinBango) -> &str {
 }
 
 impl JukinetCs {
-    /// Relays the 団体 `dantai`'s request for the 符号 of the person with `kojin_bango`:
-    /// checks that the person is a resident of `dantai`, looks up their 住民票コード, and asks
-    /// `issuer` for the 符号 for the 団体's 機関コード (from the 団体 catalog). The CS's state is
-    /// not locked while the issuer runs.
+    /// Relays the 団体 `dantai`'s request for the 符号 of the person with `kojin_bango`: looks up
+    /// their 住民票コード (a resident of `dantai` or of another 団体: a 住登外者 of `dantai`), and
+    /// asks `issuer` for the 符号 for the 団体's 機関コード (from the 団体 catalog). The CS's
+    /// state is not locked while the issuer runs.
     pub fn relay_fugou_request(
         &self,
         dantai: DantaiCode,
@@ -172,12 +167,6 @@ impl JukinetCs {
                 .by_kojin_bango
                 .get(&kojin_bango)
                 .ok_or(FugouRelayError::UnknownKojinBango { kojin_bango })?;
-            if !state.residents.contains_key(&juminhyo_code) {
-                return Err(FugouRelayError::NotResident {
-                    dantai,
-                    kojin_bango,
-                });
-            }
             (juminhyo_code, state.kikan_code)
         };
         issuer

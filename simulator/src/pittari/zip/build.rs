@@ -73,8 +73,23 @@ pub fn build(doc: &ShinseiDocument<'_>) -> Result<Vec<u8>, ZipBuildError> {
                 .map_err(ZipBuildError::NothingToTamper)?
                 .0
         }
+        ZipVariant::AttachmentSwapped => {
+            if doc.signing.is_none() || doc.attachments.is_empty() {
+                return Err(ZipBuildError::NothingToTamper(
+                    "署名があり添付書類のある申請だけを差し替えられます".to_owned(),
+                ));
+            }
+            signed
+        }
         ZipVariant::Valid | ZipVariant::Truncated | ZipVariant::Corrupt => signed,
     };
+    // The replacement scan: the original with a page added, so it still opens as what it was.
+    let swapped: Option<Vec<u8>> =
+        matches!(doc.variant, ZipVariant::AttachmentSwapped).then(|| {
+            let mut bytes = doc.attachments[0].bytes.clone();
+            bytes.extend_from_slice("\n% 署名の後で差し替えられた添付書類\n".as_bytes());
+            bytes
+        });
     // The PDF and the 検証結果 are made from the 申請 as received, before any tampering.
     let pdf = pdf::render(&shinseisho, kensho.shomeisho.as_ref());
     let kensho_xml = kensho.to_xml();
@@ -108,8 +123,19 @@ pub fn build(doc: &ShinseiDocument<'_>) -> Result<Vec<u8>, ZipBuildError> {
             kensho_xml.as_bytes(),
         ),
     ];
-    for (record, attachment) in tenpu.into_iter().zip(doc.attachments) {
-        files.push((record, &attachment.bytes));
+    for (i, (record, attachment)) in tenpu.into_iter().zip(doc.attachments).enumerate() {
+        match (i, &swapped) {
+            (0, Some(bytes)) => files.push((
+                FileRecord::of(
+                    record.path.clone(),
+                    Shubetsu::Tenpu,
+                    attachment.media_type.as_str(),
+                    bytes,
+                ),
+                bytes,
+            )),
+            _ => files.push((record, &attachment.bytes)),
+        }
     }
     // Made last, so that it describes the files as delivered (a tampered 申請書 included).
     let manifest = KouseiKanri {
@@ -204,7 +230,7 @@ fn write_zip(
 /// Break a finished ZIP the way `variant` says.
 fn break_as(bytes: &mut Vec<u8>, variant: ZipVariant) {
     match variant {
-        ZipVariant::Valid | ZipVariant::TamperedAfterSigning => {}
+        ZipVariant::Valid | ZipVariant::TamperedAfterSigning | ZipVariant::AttachmentSwapped => {}
         ZipVariant::Truncated => {
             let cut = (bytes.len() * 2 / 3).min(central_directory_start(bytes));
             bytes.truncate(cut);

@@ -75,15 +75,20 @@ pub enum ZipVariant {
     /// The ZIP with the signature of its first central directory header flipped, so that no ZIP
     /// reader can list its entries (ING-09).
     Corrupt,
+    /// The first attachment replaced after signing (a different scan), the unsigned 構成管理情報
+    /// made to match the replacement: only the signed 申請書's 添付書類一覧 shows it (ING-07b).
+    /// Needs a [`Signing`] and at least one attachment.
+    AttachmentSwapped,
 }
 
 impl ZipVariant {
     /// Every variant.
-    pub const ALL: [ZipVariant; 4] = [
+    pub const ALL: [ZipVariant; 5] = [
         Self::Valid,
         Self::TamperedAfterSigning,
         Self::Truncated,
         Self::Corrupt,
+        Self::AttachmentSwapped,
     ];
 }
 

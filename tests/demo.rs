@@ -1,0 +1,204 @@
+//! The verdicts are the product (DESIGN.md "Trust in the verdicts"): `renkei demo` passes against
+//! the conformant reference vendor, and every seeded defect is caught by the requirement it
+//! breaks — and by no other. Real processes: the renkei command, the reference vendor it starts,
+//! the simulators on loopback.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn renkei() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_renkei"))
+}
+
+/// Runs `renkei demo` with `extra` args into `dir`; (exit code, run.json).
+fn demo(dir: &Path, extra: &[&str]) -> (i32, Value) {
+    let output = renkei()
+        .args(["demo", "--quiet", "--report-dir"])
+        .arg(dir)
+        .args(extra)
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(dir.join("run.json")).unwrap_or_else(|e| {
+        panic!(
+            "no run.json ({e}); stdout:\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (
+        output.status.code().unwrap_or(-1),
+        serde_json::from_str(&text).unwrap(),
+    )
+}
+
+fn with_verdict(run: &Value, verdict: &str) -> BTreeSet<String> {
+    run["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["verdict"] == verdict)
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Why each scenario that did not pass did not, for the assertion message.
+fn failures(run: &Value) -> String {
+    let mut out = String::new();
+    for s in run["scenarios"].as_array().unwrap() {
+        if s["status"] == "passed" {
+            continue;
+        }
+        for step in s["steps"].as_array().unwrap() {
+            if let Some(m) = step["message"].as_str() {
+                out.push_str(&format!(
+                    "\n  {} {} [{}] {}: {m}",
+                    s["feature"], s["name"], s["status"], step["text"]
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn validate_run(run: &Value) {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/schemas/run.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let id = schema["$id"].as_str().unwrap().to_owned();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource(&id, schema).unwrap();
+    let index = compiler.compile(&id, &mut schemas).unwrap();
+    schemas
+        .validate(run, index)
+        .unwrap_or_else(|e| panic!("run.json: {e:#}"));
+}
+
+#[test]
+fn the_reference_vendor_conforms_to_every_requirement_it_can_be_judged_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, run) = demo(dir.path(), &[]);
+    validate_run(&run);
+    let failed = with_verdict(&run, "fail");
+    let errors = with_verdict(&run, "error");
+    assert!(
+        failed.is_empty() && errors.is_empty(),
+        "不適合 {failed:?} 判定不能 {errors:?}{}",
+        failures(&run)
+    );
+    assert_eq!(code, 0);
+    let passed = with_verdict(&run, "pass");
+    assert!(passed.len() >= 30, "{passed:?}");
+}
+
+/// Defects that cannot break one requirement alone, with the requirements they also break and
+/// why that is right. Each of their own requirements still has a defect that breaks it alone.
+const COLLATERAL: &[(&str, &[&str], &str)] = &[(
+    "ecdsa-rejected",
+    &["ING-07b", "ING-11", "ING-15", "ING-18"],
+    "a system that cannot verify a valid signature records 署名形式不正 for every 申請: \
+     attachments are compared only once the signature holds (docs/jpki.md), and 一括取込 refuses \
+     申請 that are not 検証済み (docs/sut-adapter.md) — valid-warned breaks ING-06 alone",
+)];
+
+#[test]
+fn every_seeded_defect_is_caught_by_its_requirement_and_only_by_it() {
+    let defects = renkei_reference_vendor::defects();
+    assert!(!defects.is_empty());
+    let root = tempfile::tempdir().unwrap();
+    // Two at a time: the machine has two cores, and each run is mostly waiting on the other
+    // processes.
+    let results: Vec<(String, String, i32, Value)> = std::thread::scope(|scope| {
+        let chunks: Vec<Vec<&renkei_reference_vendor::Defect>> = {
+            let mut chunks = vec![Vec::new(), Vec::new()];
+            for (i, d) in defects.iter().enumerate() {
+                chunks[i % 2].push(d);
+            }
+            chunks
+        };
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                let root = root.path().to_owned();
+                scope.spawn(move || {
+                    chunk
+                        .into_iter()
+                        .map(|d| {
+                            let dir = root.join(d.id);
+                            let (code, run) = demo(&dir, &["--defect", d.id]);
+                            (d.id.to_owned(), d.requirement.to_owned(), code, run)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let mut problems = Vec::new();
+    for (id, requirement, code, run) in &results {
+        let failed = with_verdict(run, "fail");
+        let errors = with_verdict(run, "error");
+        let mut expected = BTreeSet::from([requirement.clone()]);
+        if let Some((_, also, _)) = COLLATERAL.iter().find(|(d, ..)| d == id) {
+            expected.extend(also.iter().map(|r| r.to_string()));
+        }
+        if failed != expected || !errors.is_empty() || *code != 1 {
+            problems.push(format!(
+                "--defect {id}: {requirement} だけが不適合のはずが、不適合 {failed:?} 判定不能 {errors:?} (終了コード {code}){}",
+                failures(run)
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+    // Every requirement the suite judges has a defect that only it catches.
+    let caught: BTreeSet<&str> = defects
+        .iter()
+        .filter(|d| !COLLATERAL.iter().any(|(id, ..)| *id == d.id))
+        .map(|d| d.requirement)
+        .collect();
+    let judged = with_verdict(&results[0].3, "pass")
+        .into_iter()
+        .chain(with_verdict(&results[0].3, "fail"))
+        .collect::<BTreeSet<_>>();
+    let uncaught: Vec<&String> = judged
+        .iter()
+        .filter(|r| !caught.contains(r.as_str()))
+        .collect();
+    assert!(uncaught.is_empty(), "no seeded defect breaks {uncaught:?}");
+}
+
+#[test]
+fn list_defects_names_each_with_its_requirement() {
+    let output = renkei().args(["demo", "--list-defects"]).output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    for d in renkei_reference_vendor::defects() {
+        assert!(
+            text.contains(d.id) && text.contains(d.requirement),
+            "{}",
+            d.id
+        );
+    }
+}
+
+#[test]
+fn an_unknown_defect_is_refused_with_the_list() {
+    let output = renkei()
+        .args(["demo", "--defect", "no-such-defect"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("no-such-defect"), "{stderr}");
+}
