@@ -22,7 +22,8 @@ pub struct Run {
     pub suts: Vec<SutInfo>,
     /// The tag expression that chose the scenarios (`None`: all of them).
     pub tags: Option<String>,
-    /// Whether personal data in the evidence is masked (the default; `--unmasked` turns it off).
+    /// Whether personal data in the evidence is masked. Today always `false`: the evidence holds
+    /// synthetic residents' data as the systems answered it (docs/run-model.md).
     pub masked: bool,
     pub summary: RunSummary,
     /// One entry per requirement of the catalog, in catalog order.
