@@ -1,7 +1,7 @@
 //! 試験の道具: 本物のシミュレーター (`renkei serve`) と参照ベンダーを別々のプロセスで起動し、
 //! HTTP で話します。待つのは条件 (バナーの行、`/health`) だけで、決まった時間は眠りません。
 //!
-//! `renkei` のバイナリは `cargo build -p renkei` で作っておいてください (`target/debug/renkei`)。
+//! `renkei` のバイナリは `cargo test --workspace` が作ります (単独で動かすときは `cargo build -p renkei`)。
 //! 別の場所のものを使うときは環境変数 `RENKEI_BIN` にパスを入れます。
 
 #![allow(dead_code)]
@@ -16,18 +16,35 @@ use std::time::Duration;
 pub const DANTAI: &str = "131016";
 pub const START: &str = "2026-04-06T09:00:00+09:00";
 
-/// `renkei` のバイナリ。
+/// `renkei` のバイナリ。`cargo test --workspace` ではこの試験と同じ出力フォルダ (試験の実行ファイルが
+/// ある `deps/` の一つ上) に作られます。`CARGO_TARGET_DIR` を変えていても見つかります。
 pub fn renkei_bin() -> PathBuf {
     if let Ok(p) = std::env::var("RENKEI_BIN") {
         return PathBuf::from(p);
     }
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/renkei");
-    assert!(
-        p.exists(),
-        "{} がありません。先に `cargo build -p renkei` を実行してください (または RENKEI_BIN)",
-        p.display()
-    );
-    p
+    let beside_tests = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent()?.parent().map(|dir| dir.join("renkei")));
+    let candidates: Vec<PathBuf> = beside_tests
+        .into_iter()
+        .chain(std::iter::once(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/renkei"),
+        ))
+        .collect();
+    candidates
+        .iter()
+        .find(|p| p.exists())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "renkei のバイナリがありません ({})。先に `cargo build -p renkei` を実行してください (または RENKEI_BIN)",
+                candidates
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            )
+        })
 }
 
 /// 子プロセスの標準出力を1行ずつ渡すスレッド。決まった時間でなく、行が来るのを待つために使います。
