@@ -850,19 +850,37 @@ async fn order_precondition(world: &mut World, args: Args) -> StepResult {
 
 // ---- 申請者の特定 ------------------------------------------------------------------------------------
 
-async fn identified_as(world: &mut World, args: Args) -> StepResult {
+/// The 申請 of a variant with what the system reports of each one's applicant (`None`: not
+/// stored), for the two 申請者 checks.
+async fn applicants_of(
+    world: &mut World,
+    word: &str,
+) -> Result<Vec<(UketsukeBango, Option<Value>)>, StepError> {
     world.live().await?;
-    let targets = of_variant(world, args.get(0))?;
-    let method = args.get(1).to_owned();
+    let targets = of_variant(world, word)?;
     let stored = held(world, &[]).await?;
+    Ok(targets
+        .into_iter()
+        .map(|u| {
+            let applicant = stored
+                .iter()
+                .find(|h| h.uketsuke_bango == u.to_string())
+                .map(|h| h.raw.get("applicant").cloned().unwrap_or(Value::Null));
+            (u, applicant)
+        })
+        .collect())
+}
+
+async fn identified_as(world: &mut World, args: Args) -> StepResult {
+    let method = args.get(1).to_owned();
+    let found = applicants_of(world, args.get(0)).await?;
     let live = started(world)?;
     let mut problems = Vec::new();
-    for u in &targets {
-        let Some(h) = stored.iter().find(|h| h.uketsuke_bango == u.to_string()) else {
+    for (u, applicant) in &found {
+        let Some(applicant) = applicant else {
             problems.push(format!("{u} を保管していません"));
             continue;
         };
-        let applicant = h.raw.get("applicant").cloned().unwrap_or(Value::Null);
         let seen = applicant
             .get("method")
             .and_then(Value::as_str)
@@ -903,17 +921,14 @@ async fn identified_as(world: &mut World, args: Args) -> StepResult {
 }
 
 async fn identified_as_resident(world: &mut World, args: Args) -> StepResult {
-    world.live().await?;
-    let targets = of_variant(world, args.get(0))?;
-    let stored = held(world, &[]).await?;
+    let found = applicants_of(world, args.get(0)).await?;
     let live = started(world)?;
     let mut problems = Vec::new();
-    for u in &targets {
-        let Some(h) = stored.iter().find(|h| h.uketsuke_bango == u.to_string()) else {
+    for (u, applicant) in &found {
+        let Some(applicant) = applicant else {
             problems.push(format!("{u} を保管していません"));
             continue;
         };
-        let applicant = h.raw.get("applicant").cloned().unwrap_or(Value::Null);
         let method = applicant
             .get("method")
             .and_then(Value::as_str)
