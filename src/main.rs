@@ -33,6 +33,10 @@ enum Command {
     Run(commands::run::RunArgs),
     /// Runs the whole suite against renkei's reference vendor (optionally with a seeded defect).
     Demo(commands::demo::DemoArgs),
+    /// Renders a saved run.json as HTML, JUnit XML, Markdown or a table; `report verify` checks a seal.
+    Report(commands::report::ReportArgs),
+    /// Compares runs: vendors × requirements, and what newly fails or was fixed (docs/reports.md).
+    Compare(commands::compare::CompareArgs),
     /// The reference vendor itself, as `renkei demo` starts it (not for direct use).
     #[command(hide = true)]
     ReferenceVendor {
@@ -54,6 +58,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::run(args),
         Command::Run(args) => commands::run::run(args),
         Command::Demo(args) => commands::demo::run(args),
+        Command::Report(args) => commands::report::run(args),
+        Command::Compare(args) => commands::compare::run(args),
         Command::ReferenceVendor { args } => return commands::demo::reference_vendor(args),
         Command::Bench { command } => commands::bench::run(command),
     };

@@ -22,14 +22,49 @@ pub struct Run {
     pub suts: Vec<SutInfo>,
     /// The tag expression that chose the scenarios (`None`: all of them).
     pub tags: Option<String>,
-    /// Whether personal data in the evidence is masked. Today always `false`: the evidence holds
-    /// synthetic residents' data as the systems answered it (docs/run-model.md).
+    /// Whether personal data (個人番号, 住民票コード, 氏名, 住所, 生年月日) in the evidence, the step
+    /// texts and the messages was masked by [`Run::mask`](crate::mask). `false` only when the
+    /// run was asked for `--unmasked`: every rendering then says so (docs/reports.md).
     pub masked: bool,
     pub summary: RunSummary,
     /// One entry per requirement of the catalog, in catalog order.
     pub requirements: Vec<RequirementResult>,
     /// The scenarios that ran, in the order they ran.
     pub scenarios: Vec<ScenarioResult>,
+}
+
+impl Run {
+    /// The systems under test as reports name them: `さくら申請管理 2.4.0`, joined by ` + `.
+    pub fn systems_label(&self) -> String {
+        if self.suts.is_empty() {
+            return "(試験対象システムなし)".to_owned();
+        }
+        self.suts
+            .iter()
+            .map(|s| format!("{} {}", s.name, s.version))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
+
+    /// The names of the systems under test, without versions: what stays the same between two
+    /// runs of the same system (`renkei compare`).
+    pub fn systems_identity(&self) -> String {
+        self.suts
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
+
+    /// The scenario with this [`ScenarioResult::number`].
+    pub fn scenario(&self, number: usize) -> Option<&ScenarioResult> {
+        self.scenarios.iter().find(|s| s.number == number)
+    }
+
+    /// The requirement with this ID.
+    pub fn requirement(&self, id: &str) -> Option<&RequirementResult> {
+        self.requirements.iter().find(|r| r.id == id)
+    }
 }
 
 /// A system under test.
@@ -106,6 +141,12 @@ impl Verdict {
             Verdict::NotApplicable => "対象外",
             Verdict::NotRun => "未実行",
         }
+    }
+
+    /// Whether the requirement was judged, and so counts towards the score (docs/reports.md):
+    /// 適合, 不適合 and 判定不能 do; 対象外 and 未実行 say nothing about the system.
+    pub fn is_judged(self) -> bool {
+        matches!(self, Verdict::Pass | Verdict::Fail | Verdict::Error)
     }
 }
 

@@ -180,12 +180,107 @@ fn the_config_renkei_writes_is_valid_against_its_schema() {
             client_key: "/tmp/chukan-certs/9913101600000000/client.key".into(),
             kikan_code: "9913101600000000".into(),
             msg_mode: "1".into(),
+            daily_caps: DailyCapsConfig {
+                records: Some(2_000_000),
+                bytes: Some(5_000_000_000),
+            },
         },
         gyomu_systems: gyomu_systems(renkei_fixtures::catalog::Catalogs::embedded()),
         shokuin: shokuin(),
+        kizon: Some(KizonConfig {
+            source_system_id: "KIZON-01".into(),
+            seihon: SeihonFile {
+                path: "/tmp/kizon/seihon.json".into(),
+                format: "renkei-seihon/1",
+            },
+            layouts: "/tmp/kizon/layouts.toml".into(),
+            legal_basis: "/tmp/kizon/legal_basis.toml".into(),
+            kikan: vec![KikanRef {
+                kikan_code: "9913208000000000".into(),
+                dantai: "132080".into(),
+                name: "調布市".into(),
+                kind: "municipality",
+            }],
+        }),
     };
     let (schemas, index) = validator("renkei-config.schema.json", "");
     schemas
         .validate(&serde_json::to_value(&config).unwrap(), index)
         .unwrap_or_else(|e| panic!("{e:#}"));
+}
+
+#[test]
+fn the_kizon_gyomu_examples_are_valid() {
+    // docs/kizon-gyomu.md: the config fragment, the 正本, the job bodies and the four observations.
+    let mut checked = Vec::new();
+    for example in blocks("kizon-gyomu.md", "json") {
+        let text = if example.trim_start().starts_with('"') {
+            format!("{{{example}}}")
+        } else {
+            example.clone()
+        };
+        let value: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{example}"));
+        let which = if value.get("chukan").is_some() {
+            let (schemas, index) = validator("renkei-config.schema.json", "#/properties/kizon");
+            schemas
+                .validate(&value["kizon"], index)
+                .unwrap_or_else(|e| panic!("{e:#}"));
+            let (schemas, index) = validator("renkei-config.schema.json", "#/properties/chukan");
+            schemas
+                .validate(&value["chukan"], index)
+                .unwrap_or_else(|e| panic!("{e:#}"));
+            "config"
+        } else if value.get("format").and_then(Value::as_str) == Some("renkei-seihon/1") {
+            "seihon"
+        } else if value.get("job").is_some() {
+            "job body"
+        } else if value.get("seihon_kensuu").is_some() {
+            check_observation("fukuhon", &value).unwrap_or_else(|e| panic!("{e}\n{example}"));
+            "fukuhon"
+        } else if value["items"][0].get("irai_id").is_some() {
+            check_observation("shoukai", &value).unwrap_or_else(|e| panic!("{e}\n{example}"));
+            "shoukai"
+        } else if value["items"][0].get("kiroku_kubun").is_some() {
+            check_observation("kiroku", &value).unwrap_or_else(|e| panic!("{e}\n{example}"));
+            "kiroku"
+        } else if value["items"][0].get("test_id").is_some() {
+            check_observation("kikan_test", &value).unwrap_or_else(|e| panic!("{e}\n{example}"));
+            "kikan_test"
+        } else {
+            panic!("an example of kizon-gyomu.md this test does not know: {example}");
+        };
+        checked.push(which);
+    }
+    for needed in [
+        "config",
+        "seihon",
+        "job body",
+        "fukuhon",
+        "shoukai",
+        "kiroku",
+        "kikan_test",
+    ] {
+        assert!(
+            checked.contains(&needed),
+            "no {needed} example checked: {checked:?}"
+        );
+    }
+}
+
+#[test]
+fn the_sut_schema_knows_every_job_renkei_calls() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(docs().join("schemas").join("sut.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let mut documented: Vec<&str> = schema["properties"]["jobs"]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    documented.sort_unstable();
+    let mut known = renkei_scenarios::sut::KNOWN_JOBS.to_vec();
+    known.sort_unstable();
+    assert_eq!(documented, known);
 }

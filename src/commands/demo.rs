@@ -24,12 +24,48 @@ pub struct DemoArgs {
     /// Only scenarios whose tags match, e.g. '@ING-03'.
     #[arg(long)]
     pub tags: Option<String>,
-    /// Where run.json goes.
+    /// Where run.json, report.html, junit.xml and summary.md go (docs/reports.md).
     #[arg(long, default_value = "out")]
     pub report_dir: PathBuf,
-    /// Print only the summary, not a line per scenario.
+    /// Print only the summary, not the progress of each scenario.
     #[arg(long)]
     pub quiet: bool,
+    /// Keep personal data in the evidence and the reports (they then say so).
+    #[arg(long)]
+    pub unmasked: bool,
+    /// Run a pair for the 機関間テスト: a second reference vendor plays 既存業務システム for
+    /// 調布市 (132080) instead of renkei (docs/kizon-gyomu.md).
+    #[arg(long)]
+    pub pair: bool,
+}
+
+/// The 団体 the second reference vendor plays in `--pair`: 東京都調布市.
+const PAIR_DANTAI: &str = "132080";
+
+/// The reference vendor's sut.toml for the pair's second 団体: the same product and jobs, the
+/// role 既存業務システム only.
+fn pair_sut_toml() -> anyhow::Result<String> {
+    let mut table: toml::Table = toml::from_str(SUT_TOML)?;
+    if let Some(toml::Value::Table(sut)) = table.get_mut("sut") {
+        sut.insert(
+            "name".into(),
+            toml::Value::String("renkei 参照ベンダー (調布市)".into()),
+        );
+    }
+    let mut role = toml::Table::new();
+    role.insert(
+        "role".into(),
+        toml::Value::String("既存業務システム".into()),
+    );
+    role.insert("dantai".into(), toml::Value::String(PAIR_DANTAI.into()));
+    table.insert(
+        "roles".into(),
+        toml::Value::Array(vec![toml::Value::Table(role)]),
+    );
+    Ok(format!(
+        "# renkei demo --pair: the reference vendor as 調布市's 既存業務システム (generated)\n{}",
+        toml::to_string(&table)?
+    ))
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
@@ -64,15 +100,25 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             defect.description, defect.requirement
         );
     }
+    let mut suts = vec![sut];
+    let mut commands = vec![Some(command.clone())];
+    if args.pair {
+        // The partner runs without the defect: a defect shows in the system it was seeded in.
+        let partner = work.path().join("sut-chofu.toml");
+        std::fs::write(&partner, pair_sut_toml()?)?;
+        suts.push(partner);
+        commands.push(Some(command[..6].to_vec()));
+    }
     let run_args = RunArgs {
-        sut: vec![sut],
+        sut: suts,
         tags: args.tags,
         report_dir: args.report_dir,
         features: None,
         work_dir: Some(work.path().join("work")),
         quiet: args.quiet,
+        unmasked: args.unmasked,
     };
-    execute(&run_args, vec![Some(command)])
+    execute(&run_args, commands)
 }
 
 fn print_defects(defects: &[renkei_reference_vendor::Defect]) {

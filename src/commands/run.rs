@@ -3,10 +3,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Args;
-use renkei_reports::{Run, Verdict};
+use renkei_reports::mask::Masker;
+use renkei_reports::progress::Progress;
+use renkei_reports::{files, table};
 use renkei_scenarios::runner::{self, RunError, RunOptions};
-use tabled::settings::Style;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -16,7 +18,7 @@ pub struct RunArgs {
     /// Only scenarios whose tags match, e.g. '@ING-03' or '@申請取込 and not @ING-22'.
     #[arg(long)]
     pub tags: Option<String>,
-    /// Where run.json goes.
+    /// Where run.json, report.html, junit.xml and summary.md go (docs/reports.md).
     #[arg(long, default_value = "out")]
     pub report_dir: PathBuf,
     /// Run these feature files instead of the built-in suite.
@@ -25,9 +27,13 @@ pub struct RunArgs {
     /// Work folder for the systems and the scenario files (a fresh temporary folder by default).
     #[arg(long)]
     pub work_dir: Option<PathBuf>,
-    /// Print only the summary, not a line per scenario.
+    /// Print only the summary, not the progress of each scenario.
     #[arg(long)]
     pub quiet: bool,
+    /// Keep personal data (個人番号, 住民票コード, 氏名, 住所, 生年月日) in the evidence and the
+    /// reports; every report then says 「個人情報をマスクしていません」.
+    #[arg(long)]
+    pub unmasked: bool,
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -50,11 +56,12 @@ pub fn execute(
         features: args.features.clone(),
         work_dir,
         start_overrides,
-        progress: !args.quiet,
+        progress: (!args.quiet).then(|| Progress::terminal(!args.unmasked)),
+        unmasked: args.unmasked,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let outcome = runtime.block_on(runner::run(&options));
-    let run = match outcome {
+    let mut run = match outcome {
         Ok(run) => run,
         Err(RunError::SutFile(e)) => {
             eprintln!("{e}");
@@ -62,77 +69,25 @@ pub fn execute(
         }
         Err(e) => return Err(e.into()),
     };
-    let path = runner::write_run(&run, &args.report_dir)?;
-    print_summary(&run);
-    println!("run.json: {}", path.display());
-    Ok(ExitCode::from(run.summary.exit_code()))
-}
-
-/// The terminal summary: every requirement that was judged, then the counts.
-pub fn print_summary(run: &Run) {
-    #[derive(tabled::Tabled)]
-    struct Row {
-        #[tabled(rename = "ID")]
-        id: String,
-        #[tabled(rename = "領域")]
-        area: String,
-        #[tabled(rename = "名称")]
-        title: String,
-        #[tabled(rename = "判定")]
-        verdict: &'static str,
+    if !args.unmasked && !run.masked {
+        // The runner masks with the residents it made; a run it left unmasked still gets the
+        // masking that needs no list before anything is written.
+        run.mask(&Masker::new());
     }
-    let rows: Vec<Row> = run
-        .requirements
-        .iter()
-        .filter(|r| !matches!(r.verdict, Verdict::NotApplicable | Verdict::NotRun))
-        .map(|r| Row {
-            id: r.id.clone(),
-            area: r.area.clone(),
-            title: r.title.clone(),
-            verdict: r.verdict.label(),
-        })
-        .collect();
-    if !rows.is_empty() {
-        println!("{}", tabled::Table::new(rows).with(Style::modern()));
-    }
-    for r in run
-        .requirements
-        .iter()
-        .filter(|r| r.verdict == Verdict::Fail)
-    {
-        for number in &r.scenarios {
-            let Some(s) = run.scenarios.iter().find(|s| s.number == *number) else {
-                continue;
-            };
-            if let Some(step) = s
-                .steps
-                .iter()
-                .find(|st| st.message.is_some() && st.status != renkei_reports::StepStatus::Skipped)
-            {
-                println!(
-                    "不適合 {} — {} ({}:{})\n  {} {}\n  {}",
-                    r.id,
-                    s.name,
-                    s.feature,
-                    s.line,
-                    step.keyword,
-                    step.text,
-                    step.message.as_deref().unwrap_or("")
-                );
-            }
-        }
-    }
-    let s = &run.summary;
+    let written = files::write_all(&run, &args.report_dir).with_context(|| {
+        format!(
+            "報告書のフォルダ {} に書けません",
+            args.report_dir.display()
+        )
+    })?;
+    print!("{}", table::render(&run));
+    println!("run.json: {}", written.run_json.display());
     println!(
-        "要件 {}: 適合 {}、不適合 {}、判定不能 {}、対象外 {}、未実行 {} / シナリオ 成功 {}、失敗 {}、判定不能 {}",
-        run.requirements.len(),
-        s.requirements_pass,
-        s.requirements_fail,
-        s.requirements_error,
-        s.requirements_not_applicable,
-        s.requirements_not_run,
-        s.scenarios_passed,
-        s.scenarios_failed,
-        s.scenarios_error
+        "報告書: {} {} {}",
+        written.html.display(),
+        written.junit.display(),
+        written.markdown.display()
     );
+    println!("実行結果の SHA-256: {}", written.digest);
+    Ok(ExitCode::from(run.summary.exit_code()))
 }

@@ -4,9 +4,10 @@
 //! system reset, so no scenario sees another's data. A step's outcome decides the scenario's;
 //! the scenario's decides the verdict on each requirement it is tagged with.
 
+pub mod kizon;
 mod world;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -38,8 +39,12 @@ pub struct RunOptions {
     /// Commands to use instead of each `sut.toml`'s `start.command` (by position), for `renkei
     /// demo`, which starts the reference vendor from the renkei executable itself.
     pub start_overrides: Vec<Option<Vec<String>>>,
-    /// Print a line per scenario.
-    pub progress: bool,
+    /// Told of each scenario as it starts and ends (`None`: nothing is shown); the command
+    /// passes `renkei_reports::progress::Progress::terminal`.
+    pub progress: Option<renkei_reports::progress::Progress>,
+    /// Keep personal data in the evidence as the systems answered it (`--unmasked`). Otherwise
+    /// the run is masked with `Run::mask` before it is returned (docs/reports.md).
+    pub unmasked: bool,
 }
 
 /// Why a run could not happen at all (as opposed to finding nonconformities).
@@ -134,38 +139,35 @@ pub async fn run(options: &RunOptions) -> Result<Run, RunError> {
         catalogs: Catalogs::embedded(),
         requirements: catalog,
         work_dir,
+        personal: std::sync::Mutex::new(renkei_reports::mask::Masker::new()),
     });
 
     let chosen: Vec<&SuiteScenario> = suite
         .scenarios
         .iter()
-        .filter(|s| filter.as_ref().is_none_or(|f| f.matches(&s.tags)))
+        .filter(|s| {
+            // An area's name works as a tag too: `--tags @副本登録`.
+            let mut tags = s.tags.clone();
+            tags.push(s.area.to_string());
+            filter.as_ref().is_none_or(|f| f.matches(&tags))
+        })
         .collect();
     let mut results = Vec::new();
     for (i, scenario) in chosen.iter().enumerate() {
+        if let Some(progress) = &options.progress {
+            progress.report(renkei_reports::progress::ProgressEvent::ScenarioStarted {
+                number: i + 1,
+                total: chosen.len(),
+                name: &scenario.name,
+            });
+        }
         let result = run_scenario(&ctx, i + 1, scenario).await;
-        if options.progress {
-            eprintln!(
-                "[{}/{}] {} {} — {} ({} ms)",
-                i + 1,
-                chosen.len(),
-                result.requirements.join(" "),
-                result.name,
-                result.status.label(),
-                result.duration_ms
-            );
-            if let Some(step) = result
-                .steps
-                .iter()
-                .find(|s| matches!(s.status, StepStatus::Failed | StepStatus::Error))
-            {
-                eprintln!(
-                    "    {} {}: {}",
-                    step.keyword,
-                    step.text,
-                    step.message.as_deref().unwrap_or("")
-                );
-            }
+        if let Some(progress) = &options.progress {
+            progress.report(renkei_reports::progress::ProgressEvent::ScenarioFinished {
+                number: i + 1,
+                total: chosen.len(),
+                scenario: &result,
+            });
         }
         results.push(result);
     }
@@ -225,20 +227,25 @@ pub async fn run(options: &RunOptions) -> Result<Run, RunError> {
     for sut in ctx.suts {
         sut.stop().await;
     }
-    Ok(Run {
+    let masker = ctx.personal.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut run = Run {
         format: RUN_FORMAT.to_owned(),
         renkei_version: env!("CARGO_PKG_VERSION").to_owned(),
         started_at,
         finished_at: OffsetDateTime::now_utc().to_offset(renkei_fixtures::JST),
         suts: sut_info,
         tags: options.tags.clone(),
-        // Evidence is kept as seen; masking comes with the reports (issue 6), and until then
-        // the run model says so rather than claim it.
         masked: false,
         summary,
         requirements,
         scenarios: results,
-    })
+    };
+    // Personal data leaves the run only when asked for (`--unmasked`): the residents of every
+    // scenario, and whatever labelled fields the evidence holds (docs/reports.md).
+    if !options.unmasked {
+        run.mask(&masker);
+    }
+    Ok(run)
 }
 
 async fn run_scenario(
@@ -355,15 +362,4 @@ fn free_port() -> std::io::Result<u16> {
     }
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
-}
-
-/// Writes `run.json` into `dir`.
-pub fn write_run(run: &Run, dir: &Path) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    let path = dir.join("run.json");
-    std::fs::write(
-        &path,
-        serde_json::to_string_pretty(run).expect("the run model serialises"),
-    )?;
-    Ok(path)
 }

@@ -8,7 +8,7 @@
 //! every system's `reset` job.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use renkei_fixtures::catalog::Catalogs;
@@ -19,12 +19,13 @@ use renkei_reports::Evidence;
 use renkei_simulator::stack::{Stack, StackOptions};
 use time::OffsetDateTime;
 
+use super::kizon::{KizonLive, KizonPlan, Person, SeihonRecord, sample_items};
 use crate::requirements::{RequirementCatalog, Role};
 use crate::steps::StepError;
 use crate::sut::client::{JobOutcome, SutClient};
 use crate::sut::config::{
-    CONFIG_FORMAT, ChukanConfig, GyomuSystem, JukiMaster, JukinetConfig, PittariConfig,
-    RenkeiConfig, ScenarioRef, Shokuin,
+    CONFIG_FORMAT, ChukanConfig, DailyCapsConfig, GyomuSystem, JukiMaster, JukinetConfig, KikanRef,
+    KizonConfig, PittariConfig, RenkeiConfig, ScenarioRef, SeihonFile, Shokuin,
 };
 
 /// What every scenario of a run shares.
@@ -33,6 +34,8 @@ pub struct RunContext {
     pub catalogs: &'static Catalogs,
     pub requirements: &'static RequirementCatalog,
     pub work_dir: PathBuf,
+    /// The personal data of every scenario's residents, to mask the run with (docs/reports.md).
+    pub personal: std::sync::Mutex<renkei_reports::mask::Masker>,
 }
 
 /// The scenario data the 前提 steps build up before the simulators start.
@@ -48,6 +51,8 @@ pub struct Plan {
     pub faults: Vec<(FaultSpec, FaultTarget)>,
     /// `csv` or `fixed`, for the 既存住基システム.
     pub jukinet_form: String,
+    /// The 既存業務システム's 正本, the partner 団体, the 中間サーバー settings.
+    pub kizon: KizonPlan,
 }
 
 impl Plan {
@@ -61,11 +66,12 @@ impl Plan {
             batches: Vec::new(),
             faults: Vec::new(),
             jukinet_form: "csv".into(),
+            kizon: KizonPlan::default(),
         }
     }
 
     /// The plan as a scenario file (docs/scenario.md).
-    pub fn scenario_toml(&self, name: &str) -> String {
+    pub fn scenario_toml(&self, name: &str, partner: DantaiCode) -> String {
         let from = self.start - time::Duration::days(30);
         let to = self.start - time::Duration::hours(1);
         let rfc = |t: OffsetDateTime| {
@@ -91,6 +97,7 @@ impl Plan {
                 text.push_str(&format!("procedures = {procedures:?}\n"));
             }
         }
+        text.push_str(&self.kizon.scenario_toml(self.dantai, partner));
         for (login_id, password, role, tetsuzuki) in ACCOUNTS {
             text.push_str(&format!(
                 "\n[[pittari.accounts]]\nlogin_id = \"{login_id}\"\npassword = \"{password}\"\nrole = \"{role}\"\n"
@@ -133,6 +140,10 @@ pub struct Live {
     /// Each system's `renkei-config.json`, by index into [`RunContext::suts`].
     pub configs: Vec<PathBuf>,
     pub jukinet_key: String,
+    /// The 既存業務システム's 正本 and what renkei's partner 団体 did.
+    pub kizon: KizonLive,
+    /// The partner system's 正本, when a second system plays the partner (a pair run).
+    pub partner_kizon: Option<KizonLive>,
 }
 
 impl Live {
@@ -226,13 +237,35 @@ impl World {
         Ok(&mut self.plan)
     }
 
-    /// The system playing `role`, by index.
+    /// The system playing `role`, by index: the one playing it for the scenario's 団体 first.
     pub fn sut_index(&self, role: Role) -> Result<usize, StepError> {
+        let suts = &self.ctx.suts;
+        suts.iter()
+            .position(|s| s.adapter.plays_for(role, self.plan.dantai))
+            .or_else(|| suts.iter().position(|s| s.adapter.plays(role).is_some()))
+            .ok_or(StepError::NotApplicable(role))
+    }
+
+    /// The partner 団体 of the 既存業務システム's scenarios (docs/kizon-gyomu.md).
+    pub fn partner_code(&self) -> DantaiCode {
+        super::kizon::partner_dantai(&self.ctx.suts, self.plan.dantai)
+    }
+
+    /// The second system playing 既存業務システム for the partner 団体, in a 機関間テスト scenario
+    /// of a pair run: it, not renkei, plays the partner there. Elsewhere renkei plays the partner,
+    /// so that one system's verdicts never depend on another's behaviour.
+    pub fn partner_sut(&self) -> Option<usize> {
+        if !self.feature.starts_with("機関間テスト/") {
+            return None;
+        }
+        let partner = self.partner_code();
+        if partner == self.plan.dantai {
+            return None;
+        }
         self.ctx
             .suts
             .iter()
-            .position(|s| s.adapter.plays(role).is_some())
-            .ok_or(StepError::NotApplicable(role))
+            .position(|s| s.adapter.plays_for(Role::KizonGyomu, partner))
     }
 
     /// Starts the simulators if not yet, resets every system; the started state.
@@ -247,9 +280,10 @@ impl World {
     async fn start(&mut self) -> Result<Live, StepError> {
         std::fs::create_dir_all(&self.dir)
             .map_err(|e| StepError::Suite(format!("{} を作れません: {e}", self.dir.display())))?;
-        let toml = self
-            .plan
-            .scenario_toml(&format!("{} {}", self.feature, self.name));
+        let toml = self.plan.scenario_toml(
+            &format!("{} {}", self.feature, self.name),
+            self.partner_code(),
+        );
         std::fs::write(self.dir.join("scenario.toml"), &toml)
             .map_err(|e| StepError::Suite(format!("シナリオファイルを書けません: {e}")))?;
         self.note(
@@ -322,48 +356,97 @@ impl World {
             .map(|(_, key)| key.clone())
             .unwrap_or_default();
 
-        // The 既存住基's 住民記録: the population file of docs/population.md.
-        let juki_dir = self.dir.join("juki");
-        let dantai = self.ctx.catalogs.dantai(&self.plan.dantai).ok_or_else(|| {
-            StepError::Suite(format!("団体 {} はカタログにありません", self.plan.dantai))
-        })?;
-        let spec = renkei_fixtures::population::PopulationSpec {
-            dantai: self.plan.dantai,
-            size: u64::from(self.plan.residents),
-            seed: self.plan.seed,
-            as_of: self.plan.start.to_offset(renkei_fixtures::JST).date(),
-        };
-        renkei_fixtures::population::write(
-            &spec,
-            dantai,
-            &juki_dir,
-            &[renkei_fixtures::population::Format::Csv],
-        )
-        .map_err(|e| StepError::Suite(format!("住民記録を書けません: {e}")))?;
+        // Each 団体's 住民記録: the population file of docs/population.md (the scenario's 団体,
+        // and the partner's when a second system plays it).
+        let mut juki_dirs: BTreeMap<DantaiCode, PathBuf> = BTreeMap::new();
+        for (code, _) in &expanded.populations {
+            let dir = if *code == self.plan.dantai {
+                self.dir.join("juki")
+            } else {
+                self.dir.join(format!("juki-{code}"))
+            };
+            let dantai =
+                self.ctx.catalogs.dantai(code).ok_or_else(|| {
+                    StepError::Suite(format!("団体 {code} はカタログにありません"))
+                })?;
+            let residents = if *code == self.plan.dantai {
+                u64::from(self.plan.residents)
+            } else {
+                20
+            };
+            let spec = renkei_fixtures::population::PopulationSpec {
+                dantai: *code,
+                size: residents,
+                seed: self.plan.seed,
+                as_of: self.plan.start.to_offset(renkei_fixtures::JST).date(),
+            };
+            renkei_fixtures::population::write(
+                &spec,
+                dantai,
+                &dir,
+                &[renkei_fixtures::population::Format::Csv],
+            )
+            .map_err(|e| StepError::Suite(format!("住民記録を書けません: {e}")))?;
+            juki_dirs.insert(*code, dir);
+        }
 
         let addresses = stack.addresses;
-        // The 中間サーバー tenant of the scenario's 団体 and its mutual TLS files.
         let certs = stack
             .chukan
             .write_certificates(&self.dir)
             .map_err(|e| StepError::Suite(format!("中間サーバーの証明書を書けません: {e}")))?;
-        let tenant = stack.chukan.tenant_of(self.plan.dantai).ok_or_else(|| {
-            StepError::Suite(format!(
-                "団体 {} の中間サーバーがありません",
-                self.plan.dantai
-            ))
-        })?;
-        let tenant_dir = certs.join(tenant.kikan().as_str());
-        let chukan = ChukanConfig {
-            base_url: format!("https://{}", addresses.chukan),
-            ca_pem: tenant_dir.join("ca.pem").display().to_string(),
-            client_pem: tenant_dir.join("client.pem").display().to_string(),
-            client_key: tenant_dir.join("client.key").display().to_string(),
-            kikan_code: tenant.kikan().as_str().to_owned(),
-            msg_mode: tenant.mode.code().to_owned(),
+        let kizon = self.kizon_live(&expanded, stack.clock.now(), self.plan.dantai)?;
+        kizon.write_seihon()?;
+        let partner_sut = self.partner_sut();
+        let partner_kizon = match partner_sut {
+            Some(_) => {
+                let live = self.kizon_live(&expanded, stack.clock.now(), self.partner_code())?;
+                live.write_seihon()?;
+                Some(live)
+            }
+            None => None,
         };
         let mut configs = Vec::new();
         for (i, sut) in self.ctx.suts.iter().enumerate() {
+            // Each system gets its own 団体's tenant, 住民記録 and 正本.
+            let sut_dantai = sut
+                .adapter
+                .roles
+                .first()
+                .map(|(_, d)| *d)
+                .unwrap_or(self.plan.dantai);
+            let known = |code: DantaiCode| {
+                stack.chukan.tenant_of(code).is_some() && juki_dirs.contains_key(&code)
+            };
+            let dantai = if known(sut_dantai) {
+                sut_dantai
+            } else {
+                self.plan.dantai
+            };
+            let tenant = stack.chukan.tenant_of(dantai).ok_or_else(|| {
+                StepError::Suite(format!("団体 {dantai} の中間サーバーがありません"))
+            })?;
+            let tenant_dir = certs.join(tenant.kikan().as_str());
+            let chukan = ChukanConfig {
+                base_url: format!("https://{}", addresses.chukan),
+                ca_pem: tenant_dir.join("ca.pem").display().to_string(),
+                client_pem: tenant_dir.join("client.pem").display().to_string(),
+                client_key: tenant_dir.join("client.key").display().to_string(),
+                kikan_code: tenant.kikan().as_str().to_owned(),
+                msg_mode: tenant.mode.code().to_owned(),
+                daily_caps: DailyCapsConfig {
+                    records: Some(tenant.caps.records),
+                    bytes: Some(tenant.caps.bytes),
+                },
+            };
+            let kizon_config = if dantai == self.plan.dantai {
+                self.kizon_config(&stack, &kizon, dantai)?
+            } else {
+                match &partner_kizon {
+                    Some(p) => self.kizon_config(&stack, p, dantai)?,
+                    None => self.kizon_config(&stack, &kizon, dantai)?,
+                }
+            };
             let config = RenkeiConfig {
                 format: CONFIG_FORMAT,
                 scenario: ScenarioRef {
@@ -373,14 +456,12 @@ impl World {
                 },
                 now: rfc3339(stack.clock.now()),
                 clock_url: format!("http://{}/admin/v1/clock", addresses.admin),
-                dantai: sut
-                    .adapter
-                    .roles
-                    .first()
-                    .map(|(_, d)| d.to_string())
-                    .unwrap_or_default(),
+                dantai: sut_dantai.to_string(),
                 juki_master: JukiMaster {
-                    path: juki_dir.join("residents.csv").display().to_string(),
+                    path: juki_dirs[&dantai]
+                        .join("residents.csv")
+                        .display()
+                        .to_string(),
                     format: "renkei-residents-csv/1",
                 },
                 pittari: PittariConfig {
@@ -402,9 +483,13 @@ impl World {
                     access_key: jukinet_key.clone(),
                     form: self.plan.jukinet_form.clone(),
                 },
-                chukan: chukan.clone(),
+                chukan,
                 gyomu_systems: gyomu_systems(self.ctx.catalogs),
                 shokuin: shokuin(),
+                kizon: sut
+                    .adapter
+                    .plays(Role::KizonGyomu)
+                    .map(|_| kizon_config.clone()),
             };
             let dir = self.dir.join(format!("sut-{}", i + 1));
             std::fs::create_dir_all(&dir)
@@ -421,6 +506,8 @@ impl World {
             order,
             configs,
             jukinet_key,
+            kizon,
+            partner_kizon,
         };
         for (i, sut) in self.ctx.suts.iter().enumerate() {
             let outcome = sut.job("reset", &live.configs[i], self.number, &[]).await;
@@ -439,6 +526,142 @@ impl World {
         Ok(live)
     }
 
+    /// The 正本 of the plan, resolved against the residents.
+    fn kizon_live(
+        &self,
+        expanded: &Expanded,
+        now: OffsetDateTime,
+        dantai: DantaiCode,
+    ) -> Result<KizonLive, StepError> {
+        let today = now.to_offset(renkei_fixtures::JST).date();
+        let residents = |code: DantaiCode| -> Vec<&Resident> {
+            expanded
+                .populations
+                .iter()
+                .filter(|(c, _)| *c == code)
+                .flat_map(|(_, households)| households.iter().flat_map(|h| &h.members))
+                .collect()
+        };
+        let own = residents(self.plan.dantai);
+        let partner = residents(self.partner_code());
+        if dantai != self.plan.dantai {
+            // The partner system's 正本 starts empty: the scenario's steps give it its records.
+            return Ok(KizonLive {
+                seihon_path: self.dir.join(format!("kizon-{dantai}")).join("seihon.json"),
+                dantai: dantai.to_string(),
+                ..KizonLive::default()
+            });
+        }
+        let layouts = &self.ctx.catalogs.layouts;
+        let mut seihon = Vec::new();
+        for spec in &self.plan.kizon.seihon {
+            let (list, n, whose) = match spec.person {
+                Person::Own(n) => (&own, n, "住民"),
+                Person::Partner(n) => (&partner, n, "他団体の住民"),
+            };
+            let person = list.get((n as usize).wrapping_sub(1)).ok_or_else(|| {
+                StepError::Suite(format!("{whose} {n} はいません ({} 人)", list.len()))
+            })?;
+            let tokutei = spec.tokutei.parse().map_err(|_| {
+                StepError::Suite(format!(
+                    "「{}」は特定個人情報名コードではありません",
+                    spec.tokutei
+                ))
+            })?;
+            let layout = layouts.version_in_force(&tokutei, today).ok_or_else(|| {
+                StepError::Suite(format!(
+                    "{} のレイアウトが {today} にありません",
+                    spec.tokutei
+                ))
+            })?;
+            let dataset = layout.dataset(&spec.dataset).ok_or_else(|| {
+                StepError::Suite(format!(
+                    "{} の {} 版にデータセット {} はありません",
+                    spec.tokutei, layout.version, spec.dataset
+                ))
+            })?;
+            let mut items = sample_items(dataset, person.index + 1, &spec.record_key);
+            for (name, value) in &spec.overrides {
+                match items.iter_mut().find(|i| i.name == *name) {
+                    Some(item) => {
+                        item.value = Some(value.clone());
+                        item.null_riyu = None;
+                    }
+                    None => {
+                        return Err(StepError::Suite(format!(
+                            "データセット {} に項目「{name}」はありません",
+                            spec.dataset
+                        )));
+                    }
+                }
+            }
+            seihon.push(SeihonRecord {
+                seihon_id: spec.seihon_id.clone(),
+                tougou_atena_bango: person.tougou_atena_bango.to_string(),
+                tokutei: spec.tokutei.clone(),
+                dataset: spec.dataset.clone(),
+                record_key: spec.record_key.clone(),
+                kokai_bi: today.to_string(),
+                kokai_shuryo_bi: None,
+                items,
+            });
+        }
+        Ok(KizonLive {
+            seihon_path: self.dir.join("kizon").join("seihon.json"),
+            dantai: self.plan.dantai.to_string(),
+            seihon,
+            jidou_outou_fuka: self.plan.kizon.jidou_outou_fuka.clone(),
+            partner_fukuhon: Vec::new(),
+        })
+    }
+
+    /// `kizon` of the config: writes the catalogs beside the 正本.
+    fn kizon_config(
+        &self,
+        stack: &Stack,
+        kizon: &KizonLive,
+        dantai: DantaiCode,
+    ) -> Result<KizonConfig, StepError> {
+        let dir = kizon
+            .seihon_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.dir.join("kizon"));
+        let write = |name: &str, text: &str| -> Result<String, StepError> {
+            let path = dir.join(name);
+            std::fs::write(&path, text)
+                .map_err(|e| StepError::Suite(format!("{} を書けません: {e}", path.display())))?;
+            Ok(path.display().to_string())
+        };
+        Ok(KizonConfig {
+            source_system_id: "KIZON-01".into(),
+            seihon: SeihonFile {
+                path: kizon.seihon_path.display().to_string(),
+                format: "renkei-seihon/1",
+            },
+            layouts: write("layouts.toml", renkei_fixtures::catalog::LAYOUTS_TOML)?,
+            legal_basis: write(
+                "legal_basis.toml",
+                renkei_fixtures::catalog::LEGAL_BASIS_TOML,
+            )?,
+            kikan: stack
+                .chukan
+                .tenants()
+                .filter(|t| t.dantai.code != dantai)
+                .map(|t| KikanRef {
+                    kikan_code: t.kikan().as_str().to_owned(),
+                    dantai: t.dantai.code.to_string(),
+                    name: t.dantai.name.clone(),
+                    kind: match t.dantai.kind {
+                        renkei_fixtures::catalog::DantaiKind::Municipality => "municipality",
+                        renkei_fixtures::catalog::DantaiKind::Prefecture => "prefecture",
+                        renkei_fixtures::catalog::DantaiKind::Kumiai => "kumiai",
+                    },
+                })
+                .collect(),
+        })
+    }
+
     /// Runs a job of the system playing `role`.
     pub async fn job(
         &mut self,
@@ -447,6 +670,16 @@ impl World {
         params: &[(&'static str, serde_json::Value)],
     ) -> Result<JobOutcome, StepError> {
         let index = self.sut_index(role)?;
+        self.job_at(index, name, params).await
+    }
+
+    /// Runs a job of the system at `index` of the run.
+    pub async fn job_at(
+        &mut self,
+        index: usize,
+        name: &str,
+        params: &[(&'static str, serde_json::Value)],
+    ) -> Result<JobOutcome, StepError> {
         self.live().await?;
         let ctx = self.ctx.clone();
         let sut = &ctx.suts[index];
@@ -469,6 +702,16 @@ impl World {
         query: &[(&str, String)],
     ) -> Result<Option<serde_json::Value>, StepError> {
         let index = self.sut_index(role)?;
+        self.observe_at(index, path, query).await
+    }
+
+    /// Reads the observation interface of the system at `index`; `None` on 404.
+    pub async fn observe_at(
+        &mut self,
+        index: usize,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Option<serde_json::Value>, StepError> {
         self.live().await?;
         let ctx = self.ctx.clone();
         let observed = ctx.suts[index].observe(path, query).await?;
@@ -497,8 +740,25 @@ impl World {
         Ok(found)
     }
 
-    /// Stops the simulators.
+    /// Stops the simulators, after telling the run's masker whose data the scenario held.
     pub async fn finish(&mut self) {
+        if let Some(live) = &self.live {
+            use renkei_reports::mask::PersonalKind;
+            let mut masker = self.ctx.personal.lock().unwrap_or_else(|p| p.into_inner());
+            let residents = live
+                .expanded
+                .populations
+                .iter()
+                .flat_map(|(_, households)| households.iter().flat_map(|h| &h.members));
+            for r in residents {
+                masker.add(PersonalKind::Shimei, &r.shimei);
+                masker.add(PersonalKind::Shimei, &r.shimei_kana);
+                masker.add(PersonalKind::Seinengappi, &r.seinengappi.to_string());
+                masker.add(PersonalKind::Jusho, &r.jusho.zenbun);
+                masker.add(PersonalKind::KojinBango, &r.kojin_bango.to_string());
+                masker.add(PersonalKind::JuminhyoCode, &r.juminhyo_code.to_string());
+            }
+        }
         if let Some(live) = self.live.take() {
             live.stack.shutdown().await;
         }

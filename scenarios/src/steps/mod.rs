@@ -5,9 +5,11 @@
 //! answer, or no system plays the role it needs). Steps assert only on what the simulators
 //! recorded and what the system reports through its adapter (DESIGN.md).
 
+mod fukuhon;
 mod juki;
 mod setup;
 mod shinsei;
+mod shoukai;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -133,6 +135,8 @@ pub static STEPS: LazyLock<Vec<StepDef>> = LazyLock::new(|| {
     steps.extend(setup::steps());
     steps.extend(shinsei::steps());
     steps.extend(juki::steps());
+    steps.extend(fukuhon::steps());
+    steps.extend(shoukai::steps());
     steps
 });
 

@@ -20,6 +20,9 @@ pub struct RenkeiConfig {
     pub chukan: ChukanConfig,
     pub gyomu_systems: Vec<GyomuSystem>,
     pub shokuin: Vec<Shokuin>,
+    /// For a system playing 既存業務システム (docs/kizon-gyomu.md); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kizon: Option<KizonConfig>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -64,6 +67,43 @@ pub struct ChukanConfig {
     pub kikan_code: String,
     /// `1` テスト / `0` 本番.
     pub msg_mode: String,
+    /// The tenant's daily 副本 upload caps (seed 004 §2.5).
+    pub daily_caps: DailyCapsConfig,
+}
+
+/// `chukan.daily_caps`: `None` is no cap.
+#[derive(Debug, Clone, Serialize)]
+pub struct DailyCapsConfig {
+    pub records: Option<u64>,
+    pub bytes: Option<u64>,
+}
+
+/// `kizon`: what a 既存業務システム needs besides the 中間サーバー (docs/kizon-gyomu.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct KizonConfig {
+    pub source_system_id: String,
+    pub seihon: SeihonFile,
+    /// The データ標準レイアウト catalog (layouts.toml, docs/catalogs.md).
+    pub layouts: String,
+    /// The 法令根拠 catalog (legal_basis.toml, docs/catalogs.md).
+    pub legal_basis: String,
+    pub kikan: Vec<KikanRef>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SeihonFile {
+    pub path: String,
+    pub format: &'static str,
+}
+
+/// An agency the system may ask.
+#[derive(Debug, Clone, Serialize)]
+pub struct KikanRef {
+    pub kikan_code: String,
+    pub dantai: String,
+    pub name: String,
+    /// `municipality` / `prefecture` / `kumiai`: the words of the 法令根拠 catalog's `providers`.
+    pub kind: &'static str,
 }
 
 /// A 業務システム (基幹システム) the 申請管理システム hands 申請 to (ING-18), and the number it

@@ -27,7 +27,17 @@ pub fn required_jobs(role: Role) -> &'static [&'static str] {
         Role::ShinseiKanri => &["reset", "torikomi", "shinsa"],
         Role::KizonJuki => &["reset", "juki_renkei", "honnin_kakunin"],
         Role::DantaiNaiTogoAtena => &["reset", "jumin_toroku", "fugou_shutoku"],
-        Role::KizonGyomu => &["reset"],
+        Role::KizonGyomu => &[
+            "reset",
+            "fukuhon_touroku",
+            "shoukai",
+            "shoukai_kekka",
+            "toriyame",
+            "teikyou",
+            "kiroku_henkou",
+            "kiroku",
+            "kikan_test",
+        ],
     }
 }
 
@@ -40,6 +50,14 @@ pub const KNOWN_JOBS: &[&str] = &[
     "honnin_kakunin",
     "jumin_toroku",
     "fugou_shutoku",
+    "fukuhon_touroku",
+    "shoukai",
+    "shoukai_kekka",
+    "toriyame",
+    "teikyou",
+    "kiroku_henkou",
+    "kiroku",
+    "kikan_test",
 ];
 
 /// A checked `sut.toml`.
@@ -488,6 +506,11 @@ impl SutAdapter {
     /// Whether the system plays `role` for some 団体.
     pub fn plays(&self, role: Role) -> Option<DantaiCode> {
         self.roles.iter().find(|(r, _)| *r == role).map(|(_, d)| *d)
+    }
+
+    /// Whether the system plays `role` for `dantai`.
+    pub fn plays_for(&self, role: Role, dantai: DantaiCode) -> bool {
+        self.roles.iter().any(|(r, d)| *r == role && *d == dantai)
     }
 }
 

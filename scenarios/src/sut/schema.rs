@@ -9,7 +9,18 @@ use serde_json::Value;
 const OBSERVE: &str = include_str!("../../../docs/schemas/observe.schema.json");
 const OBSERVE_ID: &str = "https://renkei.invalid/schemas/observe.schema.json";
 /// The observation paths, each a `$defs` entry of the schema.
-pub const OBSERVATIONS: [&str; 6] = ["shinsei", "tsuchi", "ikkatsu", "himoduke", "jumin", "fugou"];
+pub const OBSERVATIONS: [&str; 10] = [
+    "shinsei",
+    "tsuchi",
+    "ikkatsu",
+    "himoduke",
+    "jumin",
+    "fugou",
+    "fukuhon",
+    "shoukai",
+    "kiroku",
+    "kikan_test",
+];
 
 struct Compiled {
     schemas: boon::Schemas,

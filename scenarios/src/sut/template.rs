@@ -23,6 +23,9 @@ pub const JOB_NAMES: &[&str] = &[
     "shokuin",
     "juminhyo_codes",
     "path",
+    "houshiki",
+    "irai_id",
+    "shori_tsuuban",
 ];
 /// Names valid in `observe.command`.
 pub const OBSERVE_NAMES: &[&str] = &["path", "query"];

@@ -16,6 +16,7 @@
 //! | [`kiroku`] | 情報提供等記録管理 (TKM), 通知 | search, 記録事項変更事由 and 不開示, the CSV export, the 通知 feed |
 
 pub mod batch;
+pub mod client;
 pub mod db;
 pub mod denbun;
 pub mod fugou;

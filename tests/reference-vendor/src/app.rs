@@ -4,6 +4,7 @@
 //! 終わるまで待つので、並べて走らせる必要がなく、そのほうが取込と審査が同じ申請を同時に触る心配がありません。
 //! 観察 (GET) はジョブを待たず、保管場所から「その時点で保管し終えているもの」を読みます。
 
+use crate::chukan::client::ClientIdentity;
 use crate::config::RenkeiConfig;
 use crate::defects::Seeded;
 use crate::error::{Error, Result};
@@ -34,6 +35,8 @@ pub struct App {
     /// 連携サーバを通さない相手 (シミュレーターの時計と住基ネットCS) 用の HTTP クライアント。
     pub http: reqwest::Client,
     pub seeded: Seeded,
+    /// 不具合 `tls-cert-cached` のときだけ: `reset` で読んだクライアント証明書と鍵。
+    tls_at_reset: Mutex<Option<ClientIdentity>>,
 }
 
 impl App {
@@ -54,7 +57,21 @@ impl App {
             jobs: tokio::sync::Mutex::new(JobState::default()),
             http,
             seeded,
+            tls_at_reset: Mutex::new(None),
         })
+    }
+
+    /// `reset` のときのクライアント証明書と鍵を覚えます (不具合 `tls-cert-cached` のときだけ呼びます)。
+    pub fn set_tls_at_reset(&self, identity: Option<ClientIdentity>) {
+        *self.tls_at_reset.lock().unwrap_or_else(|p| p.into_inner()) = identity;
+    }
+
+    /// `reset` のときに覚えたクライアント証明書と鍵 (なければ `None`: ファイルを読む)。
+    pub fn tls_at_reset(&self) -> Option<ClientIdentity> {
+        self.tls_at_reset
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// 保管場所。ほかのスレッドがパニックしていても (毒されていても) 中身は一貫しているので使い続けます:

@@ -30,6 +30,9 @@ pub struct RenkeiConfig {
     pub gyomu_systems: Vec<GyomuSystem>,
     #[serde(default)]
     pub shokuin: Vec<Shokuin>,
+    /// 既存業務システム (docs/kizon-gyomu.md「renkei-config.json の項目」)。この役割を担わないシナリオにはありません。
+    #[serde(default)]
+    pub kizon: Option<Kizon>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -73,7 +76,61 @@ pub struct Chukan {
     /// 電文の `MSGMode`: `1` テスト / `0` 本番。
     #[serde(default = "default_msg_mode")]
     pub msg_mode: String,
+    /// 自団体の副本の1日のアップロード上限 (既存業務システム。docs/kizon-gyomu.md)。ないときは上限なし。
+    #[serde(default)]
+    pub daily_caps: Option<DailyCaps>,
 }
+
+/// 副本の1日のアップロード上限 (登録・削除の合計件数とバイト数。その日 = 受付日 JST、seed 004 §2.5)。
+/// `None` (JSON の `null`) はその上限なし。
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct DailyCaps {
+    #[serde(default)]
+    pub records: Option<u64>,
+    #[serde(default)]
+    pub bytes: Option<u64>,
+}
+
+/// 既存業務システムの設定 (docs/kizon-gyomu.md「renkei-config.json の項目」)。パスは絶対パスです
+/// (相対パスなら設定ファイルのフォルダから読みます)。
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Kizon {
+    /// 電文の `SourceSystemID` に書く自システムの ID。
+    pub source_system_id: String,
+    /// 正本ファイル。ジョブのたびに読み直します。
+    pub seihon: SeihonFile,
+    /// データ標準レイアウトのカタログ (`layouts.toml` の形)。
+    pub layouts: String,
+    /// 法令根拠のカタログ (`legal_basis.toml` の形)。
+    pub legal_basis: String,
+    /// 照会の相手になりうる機関。
+    #[serde(default)]
+    pub kikan: Vec<KizonKikan>,
+}
+
+/// 正本ファイルの場所と形式 (`renkei-seihon/1`)。
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct SeihonFile {
+    pub path: String,
+    pub format: String,
+}
+
+/// 照会の相手になりうる機関1つ。
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct KizonKikan {
+    pub kikan_code: String,
+    /// 団体コード。団体でない機関 (医療保険者) にはありません。
+    #[serde(default)]
+    pub dantai: Option<String>,
+    #[serde(default)]
+    pub name: String,
+    /// 種別 (`municipality` / `prefecture` / `kumiai`)。古い設定にはないので、なければ団体コードと名前から決めます。
+    #[serde(default)]
+    pub kind: Option<String>,
+}
+
+/// 正本ファイルの `format` の値。
+pub const SEIHON_FORMAT: &str = "renkei-seihon/1";
 
 fn default_msg_mode() -> String {
     "1".to_owned()
@@ -161,6 +218,14 @@ impl RenkeiConfig {
         {
             return Err(format!("chukan.msg_mode が「{}」です (0 か 1)", c.msg_mode));
         }
+        if let Some(k) = &config.kizon
+            && k.seihon.format != SEIHON_FORMAT
+        {
+            return Err(format!(
+                "kizon.seihon.format が「{}」です ({SEIHON_FORMAT} だけを読めます)",
+                k.seihon.format
+            ));
+        }
         Ok(config)
     }
 
@@ -220,6 +285,37 @@ mod tests {
         let end = EXAMPLE.find("\"gyomu_systems\"").unwrap();
         let without = format!("{}{}", &EXAMPLE[..start], &EXAMPLE[end..]);
         assert!(RenkeiConfig::parse(&without).unwrap().chukan.is_none());
+        let c = RenkeiConfig::parse(EXAMPLE).unwrap();
+        assert!(c.kizon.is_none() && c.chukan.unwrap().daily_caps.is_none());
+    }
+
+    #[test]
+    fn reads_the_kizon_section_and_daily_caps_with_nulls() {
+        let with = EXAMPLE
+            .replace(
+                r#""msg_mode": "1"}"#,
+                r#""msg_mode": "0", "daily_caps": {"records": 2000000, "bytes": null}}"#,
+            )
+            .replace(
+                r#""future_field": 1"#,
+                r#""kizon": {"source_system_id": "KIZON-01",
+                  "seihon": {"path": "/k/seihon.json", "format": "renkei-seihon/1"},
+                  "layouts": "/k/layouts.toml", "legal_basis": "/k/legal_basis.toml",
+                  "kikan": [{"kikan_code": "9913208000000000", "dantai": "132080", "name": "調布市"}]}"#,
+            );
+        let c = RenkeiConfig::parse(&with).unwrap();
+        let caps = c.chukan.unwrap().daily_caps.unwrap();
+        assert_eq!(caps.records, Some(2_000_000));
+        assert_eq!(caps.bytes, None);
+        let k = c.kizon.unwrap();
+        assert_eq!(k.source_system_id, "KIZON-01");
+        assert_eq!(k.kikan[0].dantai.as_deref(), Some("132080"));
+        let bad = with.replace("renkei-seihon/1", "renkei-seihon/9");
+        assert!(
+            RenkeiConfig::parse(&bad)
+                .unwrap_err()
+                .contains("kizon.seihon.format")
+        );
     }
 
     #[test]

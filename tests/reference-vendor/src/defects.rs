@@ -44,6 +44,31 @@ pub enum DefectKind {
     LinksSnapshot,
     GaijiIgnored,
     TennyuFugouSkipped,
+    FukuhonOldVersion,
+    FukuhonCountSent,
+    FukuhonCapRecordsIgnored,
+    FukuhonCapBytesIgnored,
+    FukuhonCarryoverResent,
+    FukuhonErrorNotResent,
+    FukuhonDeletionIgnored,
+    FukuhonNoTotsugou,
+    JidouOutouFukaIgnored,
+    ShoukaiWithoutFugou,
+    ShoukaiWithoutLegalCheck,
+    ShoukaiResultNotFetched,
+    ShoukaiInStopWindow,
+    GaitouNashiAsError,
+    ToriyameKeepsPolling,
+    TeikyouTodayOnly,
+    KirokuGaitouNashiDropped,
+    KikanTestZeimuOnly,
+    KikanTestSentIsSuccess,
+    MsgModeFixedTest,
+    IkkatsuNoSplit,
+    ShoukaiWeekdayHoursEveryDay,
+    KirokuJiyuuIgnored,
+    KirokuFukaijiIgnored,
+    TlsCertCached,
 }
 
 /// 表の一行: `--list-defects` が JSON で出すもの。
@@ -280,6 +305,157 @@ pub static DEFECTS: &[Defect] = &[
         DefectKind::TennyuFugouSkipped,
         "符号取得の対象を reset で読んだ住民記録の住民に限り、jumin_toroku で加えた住民 (転入者) には符号取得要求を一度も出さない (未要求のまま。ほかの住民の符号取得と状況の確認は正しく行う)",
     ),
+    // ---- 既存業務システム (docs/kizon-gyomu.md) ----
+    d(
+        "fukuhon-old-version",
+        "FUK-01",
+        DefectKind::FukuhonOldVersion,
+        "副本のメジャーバージョンに、その日に有効な版でなく layouts のいちばん古い版のものを書く (項目は有効な版のまま。版でメジャーバージョンの変わらないデータセットでは正しい)",
+    ),
+    d(
+        "fukuhon-count-sent",
+        "FUK-02",
+        DefectKind::FukuhonCountSent,
+        "/fukuhon の touroku_kensuu (と突合の jisha_kensuu) に、送ったレコードを処理結果がエラーだったものまで数える (ほかは正しい)",
+    ),
+    d(
+        "fukuhon-cap-records-ignored",
+        "FUK-03",
+        DefectKind::FukuhonCapRecordsIgnored,
+        "daily_caps.records (1日の登録・削除件数の上限) を見ずに送る (バイト数の上限は守る)",
+    ),
+    d(
+        "fukuhon-cap-bytes-ignored",
+        "FUK-04",
+        DefectKind::FukuhonCapBytesIgnored,
+        "daily_caps.bytes (1日のアップロードサイズの上限) を見ずに送る (件数の上限は守る)",
+    ),
+    d(
+        "fukuhon-carryover-resent",
+        "FUK-05",
+        DefectKind::FukuhonCarryoverResent,
+        "処理中(翌日繰越) のファイルを処理が終わったものとみなし、結果の取れないレコードを失われたとして送り直す",
+    ),
+    d(
+        "fukuhon-error-not-resent",
+        "FUK-11",
+        DefectKind::FukuhonErrorNotResent,
+        "処理結果がエラーになったレコードを、正本が直されても二度と送らない",
+    ),
+    d(
+        "fukuhon-deletion-ignored",
+        "FUK-12",
+        DefectKind::FukuhonDeletionIgnored,
+        "正本からなくなったレコードの削除を送らない (登録・更新は正しく送る)",
+    ),
+    d(
+        "fukuhon-no-totsugou",
+        "FUK-13",
+        DefectKind::FukuhonNoTotsugou,
+        "突合用ファイル fukuhon-kanri.csv を取らないので、/fukuhon の totsugou がずっと null",
+    ),
+    d(
+        "jidou-outou-fuka-ignored",
+        "FUK-14",
+        DefectKind::JidouOutouFukaIgnored,
+        "正本の jidou_outou_fuka を中間サーバーに設定しない (IF_TKY_10814_R01 を呼ばない)",
+    ),
+    d(
+        "shoukai-without-fugou",
+        "SKI-01",
+        DefectKind::ShoukaiWithoutFugou,
+        "照会の前に本人の符号を確かめ・取得せずに送り、断られた (SK22) ことをエラーとして記録する",
+    ),
+    d(
+        "shoukai-without-legal-check",
+        "SKI-02",
+        DefectKind::ShoukaiWithoutLegalCheck,
+        "照会の前に法令根拠を確かめずに中間サーバーに送る (断られたらエラーとして記録する)",
+    ),
+    d(
+        "shoukai-result-not-fetched",
+        "SKI-03",
+        DefectKind::ShoukaiResultNotFetched,
+        "照会の結果 (IF_SKI_10713_R01) を取らないので、/shoukai の kekka がずっと null (状況は正しく更新する)",
+    ),
+    d(
+        "shoukai-in-stop-window",
+        "SKI-07",
+        DefectKind::ShoukaiInStopWindow,
+        "サービス提供時間の判定で平日 21:00〜24:00 の停止時間帯を忘れ、その間にも照会を送る (ほかの時間外は守る)",
+    ),
+    d(
+        "gaitou-nashi-as-error",
+        "SKI-09",
+        DefectKind::GaitouNashiAsError,
+        "該当なしで終わった照会を、/shoukai で status エラーと error つきで答える",
+    ),
+    d(
+        "toriyame-keeps-polling",
+        "SKI-10",
+        DefectKind::ToriyameKeepsPolling,
+        "照会の取りやめ (IF_SKI_10714_R01) は送るが、取りやめた照会の状況をその後の shoukai_kekka でも IF_SKI_10712_R01 で聞き続ける",
+    ),
+    d(
+        "teikyou-today-only",
+        "TKY-01",
+        DefectKind::TeikyouTodayOnly,
+        "teikyou ジョブで、提供の求めの日時が今日 (シミュレーターの時計の日付) のものしか確認・送信許可しない",
+    ),
+    d(
+        "kiroku-gaitou-nashi-dropped",
+        "TKM-01",
+        DefectKind::KirokuGaitouNashiDropped,
+        "情報提供等記録の取り込みで、提供結果が該当なしの記録を捨てる",
+    ),
+    d(
+        "kikan-test-zeimu-only",
+        "KIK-02",
+        DefectKind::KikanTestZeimuOnly,
+        "機関間テストで、ふだん照会する地方税関係情報の行しか照会せず、計画のほかの特定個人情報の行を飛ばす (未完了のまま)",
+    ),
+    d(
+        "kikan-test-sent-is-success",
+        "KIK-03",
+        DefectKind::KikanTestSentIsSuccess,
+        "機関間テストで、照会が登録された (又は中間サーバーに断られた) だけで、どう終わったかを見ずにその行を成功と記録する",
+    ),
+    d(
+        "msg-mode-fixed-test",
+        "KIK-04",
+        DefectKind::MsgModeFixedTest,
+        "既存業務システムの電文と一括照会ファイルの MSGMode を、設定の chukan.msg_mode でなくいつもテストの 1 にする",
+    ),
+    d(
+        "ikkatsu-no-split",
+        "SKI-04",
+        DefectKind::IkkatsuNoSplit,
+        "一括照会を 3,000 件ごとのファイルに分けず、依頼された照会をすべて1つの一括照会要求ファイルで送る (前のファイルの明細が処理待ちでなくなるのも待たない)",
+    ),
+    d(
+        "shoukai-weekday-hours-every-day",
+        "SKI-08",
+        DefectKind::ShoukaiWeekdayHoursEveryDay,
+        "照会の登録と取りやめのサービス提供時間の判定で、どの日も平日の時間 (08:00〜21:00 と 21:00〜24:00 の停止時間帯) を使い、土・日・祝日・年末年始の 17:00〜21:00 にも送る",
+    ),
+    d(
+        "kiroku-jiyuu-ignored",
+        "TKM-02a",
+        DefectKind::KirokuJiyuuIgnored,
+        "kiroku_henkou で記録事項変更事由を中間サーバーに送らない (不開示の設定・解除は正しく送る)",
+    ),
+    d(
+        "kiroku-fukaiji-ignored",
+        "TKM-02b",
+        DefectKind::KirokuFukaijiIgnored,
+        "kiroku_henkou で不開示を中間サーバーに送らない (記録事項変更事由は正しく送る)",
+    ),
+    d(
+        "tls-cert-cached",
+        "SEC-01",
+        DefectKind::TlsCertCached,
+        "既存業務システムが中間サーバーへのクライアント証明書と鍵を reset のときに一度だけ読み、シナリオの間ずっとそれを使う (入れ替えられたファイルを読み直さない)",
+    ),
 ];
 
 /// いま有効な不具合 (なし、または一つ)。`Copy` なので、どのモジュールにも値で渡せます。
@@ -323,7 +499,11 @@ mod tests {
         assert_eq!(kinds.len(), DEFECTS.len());
         for d in DEFECTS {
             let (area, num) = d.requirement.split_once('-').expect("ID の形");
-            assert!(["ING", "JUK"].contains(&area), "{}", d.requirement);
+            assert!(
+                ["ING", "JUK", "FUK", "SKI", "TKY", "TKM", "KIK", "SEC"].contains(&area),
+                "{}",
+                d.requirement
+            );
             assert!(
                 num.len() >= 2 && num[..2].chars().all(|c| c.is_ascii_digit()),
                 "{}",
@@ -332,5 +512,21 @@ mod tests {
             assert_eq!(Seeded::from_id(d.id).and_then(Seeded::id), Some(d.id));
         }
         assert!(Seeded::from_id("no-such").is_none());
+    }
+
+    #[test]
+    fn each_kizon_requirement_has_exactly_one_defect() {
+        for req in [
+            "FUK-01", "FUK-02", "FUK-03", "FUK-04", "FUK-05", "FUK-11", "FUK-12", "FUK-13",
+            "FUK-14", "SKI-01", "SKI-02", "SKI-03", "SKI-07", "SKI-09", "SKI-10", "TKY-01",
+            "TKM-01", "KIK-02", "KIK-03", "KIK-04", "SKI-04", "SKI-08", "TKM-02a", "TKM-02b",
+            "SEC-01",
+        ] {
+            assert_eq!(
+                DEFECTS.iter().filter(|d| d.requirement == req).count(),
+                1,
+                "{req}"
+            );
+        }
     }
 }

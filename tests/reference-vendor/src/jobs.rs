@@ -5,11 +5,14 @@
 //! このシステム自身が走れなかったときだけ 500 で答えます。職員の操作を断ったときは 409 です。
 
 use crate::app::App;
+use crate::chukan::client::ClientIdentity;
 use crate::config::RenkeiConfig;
+use crate::defects::DefectKind;
 use crate::error::{Error, Result};
 use crate::fugou;
 use crate::jst;
 use crate::juki;
+use crate::kizon::{self, Ctx, irai::Irai};
 use crate::master;
 use crate::pittari::{Client, Session};
 use crate::shinsa::{self, Outcome};
@@ -62,11 +65,13 @@ pub async fn run(app: &App, name: &str, request: JobRequest) -> JobAnswer {
         "honnin_kakunin" => honnin_kakunin(app, &request).await,
         "jumin_toroku" => jumin_toroku(app, &request).await,
         "fugou_shutoku" => fugou_shutoku(app, &request).await,
+        "fukuhon_touroku" | "shoukai" | "shoukai_kekka" | "toriyame" | "teikyou"
+        | "kiroku_henkou" | "kiroku" | "kikan_test" => kizon(app, &name, &request).await,
         other => {
             return JobAnswer::failed(
                 404,
                 format!(
-                    "ジョブ「{other}」はありません (reset, torikomi, shinsa, juki_renkei, honnin_kakunin, jumin_toroku, fugou_shutoku)"
+                    "ジョブ「{other}」はありません (reset, torikomi, shinsa, juki_renkei, honnin_kakunin, jumin_toroku, fugou_shutoku, fukuhon_touroku, shoukai, shoukai_kekka, toriyame, teikyou, kiroku_henkou, kiroku, kikan_test)"
                 ),
             );
         }
@@ -97,6 +102,15 @@ async fn reset(app: &App, request: &JobRequest) -> Result<JobAnswer> {
 
     let mut state = app.jobs.lock().await;
     state.pittari = None;
+    if app.seeded.has(DefectKind::TlsCertCached) {
+        // 不具合: 中間サーバーへのクライアント証明書と鍵をここで一度だけ読み、シナリオの間ずっと使う。
+        app.set_tls_at_reset(
+            config
+                .chukan
+                .as_ref()
+                .and_then(|c| ClientIdentity::read(c).ok()),
+        );
+    }
     {
         let mut store = app.store();
         store.wipe()?;
@@ -247,4 +261,134 @@ async fn fugou_shutoku(app: &App, request: &JobRequest) -> Result<JobAnswer> {
     Ok(JobAnswer::done(
         json!({ "job": "fugou_shutoku", "report": report }),
     ))
+}
+
+/// 既存業務システムのジョブ (docs/kizon-gyomu.md「ジョブ」): `fukuhon_touroku`、`shoukai`、`shoukai_kekka`、
+/// `toriyame`、`teikyou`、`kiroku_henkou`、`kiroku`、`kikan_test`。中間サーバーに断られたのはジョブの失敗にせず、報告に書いて
+/// 200 で答えます。パラメータが読めないときは 400 です。
+async fn kizon(app: &App, name: &str, request: &JobRequest) -> Result<JobAnswer> {
+    let config = current_config(app, request)?;
+    // パラメータを先に読みます (読めなければ中間サーバーに何も送らずに断る)。
+    let work = match kizon_params(name, request) {
+        Ok(w) => w,
+        Err(why) => return Ok(JobAnswer::failed(400, why)),
+    };
+    let base = request
+        .config
+        .as_deref()
+        .and_then(|c| Path::new(c).parent())
+        .unwrap_or(Path::new("."))
+        .to_owned();
+    let _state = app.jobs.lock().await;
+    let mut ctx = Ctx::new(app, &config, &base).await?;
+    let report = match work {
+        KizonWork::FukuhonTouroku => to_json(kizon::fukuhon::touroku(&mut ctx).await?),
+        KizonWork::Shoukai(irai) => to_json(kizon::shoukai::shoukai(&mut ctx, irai).await?),
+        KizonWork::ShoukaiKekka => to_json(kizon::shoukai::kekka(&mut ctx).await?),
+        KizonWork::Toriyame(id) => to_json(kizon::shoukai::toriyame(&mut ctx, &id).await?),
+        KizonWork::Teikyou => to_json(kizon::teikyou::teikyou(&mut ctx).await?),
+        KizonWork::KirokuHenkou(h) => to_json(kizon::kiroku::kiroku_henkou(&mut ctx, h).await?),
+        KizonWork::Kiroku => to_json(kizon::kiroku::kiroku(&mut ctx).await?),
+        KizonWork::KikanTest(plan) => to_json(kizon::shoukai::kikan_test(&mut ctx, plan).await?),
+    };
+    Ok(JobAnswer::done(json!({ "job": name, "report": report })))
+}
+
+fn to_json<T: serde::Serialize>(report: T) -> Value {
+    serde_json::to_value(report).unwrap_or(Value::Null)
+}
+
+/// 既存業務システムのジョブと、読んだパラメータ。
+enum KizonWork {
+    FukuhonTouroku,
+    Shoukai(Vec<Irai>),
+    ShoukaiKekka,
+    Toriyame(String),
+    Teikyou,
+    KirokuHenkou(kizon::kiroku::Henkou),
+    Kiroku,
+    KikanTest(Vec<Irai>),
+}
+
+/// `kiroku_henkou` のパラメータ: `shori_tsuuban` (文字列)、`jiyuu` (文字列か null)、`fukaiji` (真偽値か null)。
+/// `jiyuu` と `fukaiji` は書かれていなくても null と同じです。
+fn kiroku_henkou_params(
+    request: &JobRequest,
+) -> std::result::Result<kizon::kiroku::Henkou, String> {
+    let shori_tsuuban = match request.params.get("shori_tsuuban") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => return Err("params.shori_tsuuban (処理通番の文字列) がありません".to_owned()),
+    };
+    let jiyuu = match request.params.get("jiyuu") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => return Err(format!("params.jiyuu は文字列か null です: {other}")),
+    };
+    let fukaiji = match request.params.get("fukaiji") {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(other) => {
+            return Err(format!(
+                "params.fukaiji は true / false か null です: {other}"
+            ));
+        }
+    };
+    Ok(kizon::kiroku::Henkou {
+        shori_tsuuban,
+        jiyuu,
+        fukaiji,
+    })
+}
+
+fn kizon_params(name: &str, request: &JobRequest) -> std::result::Result<KizonWork, String> {
+    let array = |field: &str| -> std::result::Result<&Vec<Value>, String> {
+        request
+            .params
+            .get(field)
+            .and_then(Value::as_array)
+            .ok_or_else(|| format!("params.{field} (配列) がありません"))
+    };
+    Ok(match name {
+        "fukuhon_touroku" => KizonWork::FukuhonTouroku,
+        "shoukai_kekka" => KizonWork::ShoukaiKekka,
+        "teikyou" => KizonWork::Teikyou,
+        "kiroku" => KizonWork::Kiroku,
+        "toriyame" => KizonWork::Toriyame(param(request, "irai_id").map_err(|e| e.0)?.to_owned()),
+        "kiroku_henkou" => KizonWork::KirokuHenkou(kiroku_henkou_params(request)?),
+        "shoukai" => {
+            let houshiki = match request.params.get("houshiki").and_then(Value::as_str) {
+                None | Some("単件") => kizon::irai::TANKEN,
+                Some("一括") => kizon::irai::IKKATSU,
+                Some(other) => {
+                    return Err(format!("params.houshiki が「{other}」です (単件 か 一括)"));
+                }
+            };
+            let irai = array("irai")?
+                .iter()
+                .enumerate()
+                .map(|(n, v)| {
+                    Irai::from_json(v, "irai_id", "teikyousha", houshiki)
+                        .map_err(|e| format!("params.irai[{n}]: {e}"))
+                })
+                .collect::<std::result::Result<_, _>>()?;
+            KizonWork::Shoukai(irai)
+        }
+        "kikan_test" => {
+            let plan = array("plan")?
+                .iter()
+                .enumerate()
+                .map(|(n, v)| {
+                    Irai::from_json(v, "test_id", "aite", kizon::irai::TANKEN)
+                        .map_err(|e| format!("params.plan[{n}]: {e}"))
+                })
+                .collect::<std::result::Result<_, _>>()?;
+            KizonWork::KikanTest(plan)
+        }
+        other => {
+            return Err(format!(
+                "ジョブ「{other}」は既存業務システムのジョブではありません"
+            ));
+        }
+    })
 }

@@ -1,7 +1,7 @@
 //! # renkei の参照ベンダー
 //!
 //! 文書 (`docs/`) **だけ**から書いた、適合する **申請管理システム**、**既存住基システム**、
-//! **団体内統合宛名システム** です。
+//! **団体内統合宛名システム**、**既存業務システム** です。
 //! renkei の試験にかけるシステムの見本 (`renkei demo` が動かすもの) で、ベンダーがこれを写して自社の
 //! システムを renkei につなぐ手がかりにします。renkei のどのクレートにも依存しません。
 //!
@@ -10,7 +10,7 @@
 //! | モジュール | 何をするか | 文書 |
 //! |---|---|---|
 //! | [`server`] | HTTP の入り口: `/health`、ジョブ、観察 | docs/sut-adapter.md |
-//! | [`jobs`] | ジョブ `reset` `torikomi` `shinsa` `juki_renkei` `honnin_kakunin` `jumin_toroku` `fugou_shutoku` | docs/sut-adapter.md「ジョブ」 |
+//! | [`jobs`] | ジョブ `reset` `torikomi` `shinsa` `juki_renkei` `honnin_kakunin` `jumin_toroku` `fugou_shutoku`、既存業務システムの `fukuhon_touroku` `shoukai` `shoukai_kekka` `toriyame` `teikyou` `kiroku` `kikan_test` | docs/sut-adapter.md「ジョブ」、docs/kizon-gyomu.md「ジョブ」 |
 //! | [`observe`] | 一括取込インターフェース (観察) の答え | docs/sut-adapter.md「一括取込インターフェース」 |
 //! | [`config`] | `renkei-config.json` | docs/sut-adapter.md「renkei-config.json」 |
 //! | [`master`] | 住基マスタ (`residents.csv`) | docs/population.md |
@@ -24,7 +24,8 @@
 //! | [`ikkatsu`] | 一括取込と整合性チェック | docs/sut-adapter.md「GET /ikkatsu」 |
 //! | [`juki`] | 証明書情報連携、本人確認情報、固定長形式、外字例外ファイル | docs/jukinet-cs-api.md、docs/jukinet-formats.md |
 //! | [`fugou`] | 住民の追加 (`jumin_toroku`) と符号取得 (`fugou_shutoku`) | docs/chukan-fugou.md |
-//! | [`chukan`] | 中間サーバーへの相互 TLS のクライアントと符号管理の電文 | docs/chukan-api.md |
+//! | [`chukan`] | 中間サーバーへの相互 TLS のクライアント、電文の組み立てと応答の読み | docs/chukan-api.md |
+//! | [`kizon`] | 既存業務システム: 副本登録、情報照会、情報提供、情報提供等記録、機関間テスト | docs/kizon-gyomu.md |
 //! | [`defects`] | 要件ごとに一つずつ仕込んだ不具合 (`--defect`) | docs/requirements.md |
 //!
 //! ## 変わらないこと
@@ -35,6 +36,8 @@
 //! - 時刻で決めることは、自分の時計ではなくシミュレーターの時計で決めます。
 //! - 中間サーバーへは相互 TLS で、設定の CA だけを信頼してつなぎます (暗号は ring を明示し、プロセス全体の
 //!   既定は入れません)。
+//! - 二度届くと困る電文 (照会の登録、副本登録のファイル、取りやめ、送信許可) は、届いたか分からないときに
+//!   送り直しません。
 
 pub mod app;
 pub mod chukan;
@@ -47,6 +50,7 @@ pub mod ikkatsu;
 pub mod jobs;
 pub mod jst;
 pub mod juki;
+pub mod kizon;
 pub mod master;
 pub mod model;
 pub mod observe;
@@ -75,7 +79,7 @@ pub fn defects() -> &'static [Defect] {
 #[derive(Debug, Parser)]
 #[command(
     name = "renkei-reference-vendor",
-    about = "renkei の参照ベンダー: 文書だけから書いた申請管理システム + 既存住基システム + 団体内統合宛名システム"
+    about = "renkei の参照ベンダー: 文書だけから書いた申請管理システム + 既存住基システム + 団体内統合宛名システム + 既存業務システム"
 )]
 struct Cli {
     /// 待ち受ける 127.0.0.1 のポート (0 なら空いているポート。選んだアドレスを標準出力に書きます)

@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::ikkatsu;
 use crate::jst;
 use crate::juki;
+use crate::kizon;
 use crate::store::ShinseiRecord;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -227,6 +228,92 @@ pub fn fugou(app: &App) -> Result<Answer> {
         .tougou_all()?
         .into_iter()
         .map(|t| json!({ "tougou_atena_bango": t.tougou_atena_bango, "status": t.status, "uketsuke_bango": t.uketsuke_bango }))
+        .collect();
+    Ok(ok(json!({ "items": items })))
+}
+
+/// `GET /fukuhon`: 副本登録の状況 (docs/kizon-gyomu.md「GET /fukuhon」)。
+pub fn fukuhon(app: &App) -> Result<Answer> {
+    let store = app.store();
+    let k = store.kizon_fukuhon_kansatsu(app.seeded)?;
+    let totsugou: Value = store
+        .meta(kizon::fukuhon::META_TOTSUGOU)?
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    let items: Vec<Value> = k
+        .items
+        .iter()
+        .map(|i| {
+            json!({
+                "seihon_id": i.seihon_id,
+                "status": i.status,
+                "major_version": i.major_version,
+                "kekka_code": i.kekka_code,
+                "message": i.message,
+            })
+        })
+        .collect();
+    Ok(ok(json!({
+        "seihon_kensuu": k.seihon_kensuu,
+        "touroku_kensuu": k.touroku_kensuu,
+        "error_kensuu": k.error_kensuu,
+        "machi_kensuu": k.machi_kensuu,
+        "totsugou": totsugou,
+        "items": items,
+    })))
+}
+
+/// `GET /shoukai`: 照会の依頼とその状況 (docs/kizon-gyomu.md「GET /shoukai」)。
+pub fn shoukai(app: &App) -> Result<Answer> {
+    let items: Vec<Value> = app
+        .store()
+        .kizon_shoukai_all()?
+        .iter()
+        .map(|i| kizon::shoukai::kansatsu(i, app.seeded))
+        .collect();
+    Ok(ok(json!({ "items": items })))
+}
+
+/// `GET /kiroku`: 取り込んだ自分の側の情報提供等記録 (docs/kizon-gyomu.md「GET /kiroku」)。
+pub fn kiroku(app: &App) -> Result<Answer> {
+    let items: Vec<Value> = app
+        .store()
+        .kizon_kiroku_all()?
+        .into_iter()
+        .map(|k| {
+            json!({
+                "shori_tsuuban": k.shori_tsuuban,
+                "kiroku_kubun": k.kiroku_kubun,
+                "aite": k.aite,
+                "tokutei": k.tokutei,
+                "tougou_atena_bango": k.tougou_atena_bango,
+                "teikyou_kekka": k.teikyou_kekka,
+                "motome_nichiji": k.motome_nichiji,
+            })
+        })
+        .collect();
+    Ok(ok(json!({ "items": items })))
+}
+
+/// `GET /kikan_test`: 機関間テストの行ごとの結果 (docs/kizon-gyomu.md「GET /kikan_test」)。
+pub fn kikan_test(app: &App) -> Result<Answer> {
+    let store = app.store();
+    let irai = store.kizon_shoukai_all()?;
+    let items: Vec<Value> = store
+        .kizon_kikan_test_all()?
+        .into_iter()
+        .map(|(test_id, aite, tokutei)| {
+            let i = irai.iter().find(|i| i.irai_id == test_id);
+            let (kekka, error) = kizon::shoukai::kikan_kekka(i, app.seeded);
+            json!({
+                "test_id": test_id,
+                "aite": aite,
+                "tokutei": tokutei,
+                "shori_tsuuban": i.and_then(|i| i.shori_tsuuban.clone()),
+                "kekka": kekka,
+                "error": error,
+            })
+        })
         .collect();
     Ok(ok(json!({ "items": items })))
 }

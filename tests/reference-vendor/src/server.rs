@@ -52,6 +52,22 @@ pub fn router(app: Arc<App>) -> Router {
             get(|State(app): State<Arc<App>>| async move { answer(observe::fugou(&app)) }),
         )
         .route(
+            "/renkei/v1/fukuhon",
+            get(|State(app): State<Arc<App>>| async move { answer(observe::fukuhon(&app)) }),
+        )
+        .route(
+            "/renkei/v1/shoukai",
+            get(|State(app): State<Arc<App>>| async move { answer(observe::shoukai(&app)) }),
+        )
+        .route(
+            "/renkei/v1/kiroku",
+            get(|State(app): State<Arc<App>>| async move { answer(observe::kiroku(&app)) }),
+        )
+        .route(
+            "/renkei/v1/kikan_test",
+            get(|State(app): State<Arc<App>>| async move { answer(observe::kikan_test(&app)) }),
+        )
+        .route(
             "/renkei/v1/jumin",
             get(
                 |State(app): State<Arc<App>>, Query(q): Query<HashMap<String, String>>| async move {

@@ -1,11 +1,18 @@
 //! 保管: `--data` の下の SQLite データベース1つ。
 //!
-//! 申請とそのすべてのファイル (BLOB)、通知、宛名データ、証明書情報を持ちます。申請とファイルと通知は
+//! 申請とそのすべてのファイル (BLOB)、通知、宛名データ、証明書情報、符号取得の状況と、既存業務システムの
+//! 副本・照会・記録 (`store/kizon.rs` の表) を持ちます。申請とファイルと通知は
 //! **一つのトランザクション**で書くので、取得済みにする前に「保管し終えた」と言えます (ING-03)。
 //! `synchronous=FULL` はコミットがディスクに届いてから戻るためです。
 //!
 //! `Store` は `Connection` を一つ持つだけで、排他は呼ぶ側 (`std::sync::Mutex`) がします。
 //! どの呼び出しも短く、非同期の処理をまたいで持ち続けないからです。
+
+mod kizon;
+
+pub use kizon::{
+    FileRow, FukuhonKansatsu, FukuhonKansatsuItem, KirokuRow, Okutta, SeihonRow, TsuuchiRow,
+};
 
 use crate::error::{Error, Result};
 use crate::master::TougouJumin;
@@ -74,7 +81,14 @@ CREATE TABLE IF NOT EXISTS tougou_atena (
   fugou_uketsuke TEXT, fugou_detail TEXT, fugou_checked_at TEXT);
 "#;
 
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 16] = [
+    "kizon_seihon",
+    "kizon_fukuhon",
+    "kizon_fukuhon_file",
+    "kizon_shoukai",
+    "kizon_kikan_test",
+    "kizon_kiroku",
+    "kizon_tsuuchi",
     "meta",
     "tougou_atena",
     "atena",
@@ -219,6 +233,7 @@ impl Store {
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
         )?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(kizon::SCHEMA)?;
         Ok(Store { conn })
     }
 

@@ -1,9 +1,13 @@
-//! 符号管理の電文 `IF_FGU_10111_R01` (符号取得要求登録) と `IF_FGU_10112_R01` (符号取得状況の取得)
-//! (docs/chukan-api.md「Webサービス連携: 電文」、docs/xsd/chukan/denbun.xsd)。
+//! 電文の組み立てと応答の読み (docs/chukan-api.md「Webサービス連携: 電文」、docs/xsd/chukan/denbun.xsd)。
+//!
+//! 符号管理の電文 `IF_FGU_10111_R01` (符号取得要求登録) と `IF_FGU_10112_R01` (符号取得状況の取得) はここで
+//! 組み立てて読みます ([`parse`])。既存業務システムの電文 (副本登録・情報照会・提供・記録・通知) は
+//! [`request`] で組み立て、[`reply`] で本文を要素の木 ([`Elem`]) にして、それぞれのモジュールが読みます。
 //!
 //! 要求は XSD のとおりに名前空間なしで書きます。応答は `…_S01` か、電文IDを名指しできないときの
 //! `<エラー応答>` です。応答の要素は名前だけで探します (`xmlns` があっても読めるように)。
 
+use super::elem::Elem;
 use crate::xml;
 use uppsala::{Document, NodeId};
 
@@ -22,7 +26,9 @@ pub struct Header<'a> {
     pub destination: &'a str,
 }
 
-fn escape(value: &str) -> String {
+/// XML の文字・属性値に書けるようにします。CR・タブ・改行は文字参照にします (そのまま書くと、読む側の
+/// XML の正規化で別の文字 (LF・空白) に変わるため)。
+pub fn escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         match c {
@@ -30,13 +36,17 @@ fn escape(value: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
+            '\r' => out.push_str("&#xD;"),
+            '\t' => out.push_str("&#x9;"),
+            '\n' => out.push_str("&#xA;"),
             _ => out.push(c),
         }
     }
     out
 }
 
-fn request(id: &str, h: &Header<'_>, body: &[(&str, &str)]) -> String {
+/// 電文 `id` の要求を組み立てます。本文は (要素名, 値) を順に並べたものです (どの要求の本文も平らです)。
+pub fn request(id: &str, h: &Header<'_>, body: &[(&str, &str)]) -> String {
     let mut x = String::with_capacity(512);
     x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     x.push_str(&format!("<{id}>\n  <MessageHeader>\n"));
@@ -192,6 +202,89 @@ pub fn parse(expected: &str, http_status: u16, body: &[u8]) -> Result<Answer, St
     })
 }
 
+/// 既存業務システムの電文の応答。
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// MSGResult 0。`reception_number` は中間サーバー受付番号 (受付のない電文では空)、`body` は MessageBody。
+    Ok {
+        reception_number: String,
+        body: Elem,
+    },
+    Refused(DenbunError),
+}
+
+/// 電文の応答を読みます。`expected` は要求の電文ID (`…_R01`)。読めない応答は `Err` (人が読む一文)。
+pub fn reply(expected: &str, http_status: u16, body: &[u8]) -> Result<Reply, String> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| format!("{expected} の応答 (HTTP {http_status}) が UTF-8 ではありません"))?;
+    let root = Elem::parse(text).map_err(|e| {
+        let head: String = text.chars().take(200).collect();
+        format!("{expected} の応答 (HTTP {http_status}) を読めません: {e}: {head}")
+    })?;
+    if root.name == "エラー応答" {
+        return Ok(Reply::Refused(error_of_elem(&root, http_status)));
+    }
+    let response_id = expected.replace("_R01", "_S01");
+    if root.name != response_id {
+        return Err(format!(
+            "応答 (HTTP {http_status}) の文書要素が {} です ({response_id} のはず)",
+            root.name
+        ));
+    }
+    let header = root
+        .child("MessageHeader")
+        .ok_or_else(|| format!("{response_id} に MessageHeader がありません"))?;
+    let body = root
+        .child("MessageBody")
+        .ok_or_else(|| format!("{response_id} に MessageBody がありません"))?;
+    if let Some(error) = body.child("エラー") {
+        return Ok(Reply::Refused(error_of_elem(error, http_status)));
+    }
+    let result = header.text_of("MSGResult");
+    if result != "0" {
+        return Err(format!(
+            "{response_id} (HTTP {http_status}) の MSGResult が「{result}」なのに エラー がありません"
+        ));
+    }
+    Ok(Reply::Ok {
+        reception_number: header.text_of("ReceptionNumber"),
+        body: body.clone(),
+    })
+}
+
+/// ファイル連携 (`/xml/v1/…`) の XML の答えを読みます: `<エラー応答>` なら断り、ほかは文書要素。
+pub fn file_reply(
+    what: &str,
+    http_status: u16,
+    body: &[u8],
+) -> Result<Result<Elem, DenbunError>, String> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| format!("{what} の答え (HTTP {http_status}) が UTF-8 ではありません"))?;
+    let root = Elem::parse(text).map_err(|e| {
+        let head: String = text.chars().take(200).collect();
+        format!("{what} の答え (HTTP {http_status}) を読めません: {e}: {head}")
+    })?;
+    if root.name == "エラー応答" {
+        return Ok(Err(error_of_elem(&root, http_status)));
+    }
+    if !(200..300).contains(&http_status) {
+        return Err(format!(
+            "{what} の答えが HTTP {http_status} なのに エラー応答 ではありません ({})",
+            root.name
+        ));
+    }
+    Ok(Ok(root))
+}
+
+fn error_of_elem(e: &Elem, http_status: u16) -> DenbunError {
+    DenbunError {
+        http_status,
+        code: e.text_of("エラーコード"),
+        message: e.text_of("エラーメッセージ"),
+        item: e.text_of("エラー項目"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,5 +364,53 @@ mod tests {
         assert!(!e.is_about_the_person());
         assert!(parse(JOKYO, 502, b"Bad Gateway").is_err());
         assert!(parse(JOKYO, 200, b"<IF_FGU_10111_S01/>").is_err());
+    }
+
+    #[test]
+    fn reads_any_reply_into_a_tree() {
+        let ok = r#"<IF_SKI_10714_S01><MessageHeader><MSGID>M</MSGID><MSGTypeID>IF_SKI_10714_S01</MSGTypeID>
+<MSGMode>1</MSGMode><SourceSystemID>9913101600000000</SourceSystemID><DestinationSystemID>K</DestinationSystemID>
+<ReceptionNumber/><MSGResult>0</MSGResult></MessageHeader><MessageBody><照会状況><処理通番>2026040700000001</処理通番>
+<照会ステータス>取りやめ</照会ステータス></照会状況></MessageBody></IF_SKI_10714_S01>"#;
+        let Reply::Ok {
+            reception_number,
+            body,
+        } = reply("IF_SKI_10714_R01", 200, ok.as_bytes()).unwrap()
+        else {
+            panic!("正常の応答");
+        };
+        assert_eq!(reception_number, "");
+        assert_eq!(
+            body.child("照会状況").unwrap().get("照会ステータス"),
+            Some("取りやめ")
+        );
+        let refused = ok
+            .replace("<MSGResult>0</MSGResult>", "<MSGResult>1</MSGResult>")
+            .replace(
+                "<照会状況><処理通番>2026040700000001</処理通番>\n<照会ステータス>取りやめ</照会ステータス></照会状況>",
+                "<エラー><エラーコード>SK55</エラーコード><エラーメッセージ>m</エラーメッセージ><エラー項目>処理通番</エラー項目></エラー>",
+            );
+        let Reply::Refused(e) = reply("IF_SKI_10714_R01", 409, refused.as_bytes()).unwrap() else {
+            panic!("エラーの応答: {refused}");
+        };
+        assert_eq!((e.code.as_str(), e.http_status), ("SK55", 409));
+        assert!(
+            reply("IF_SKI_10712_R01", 200, ok.as_bytes()).is_err(),
+            "違う電文の応答"
+        );
+        let file = file_reply("処理状況", 404, "<エラー応答><エラーコード>RECEPTION_NOT_FOUND</エラーコード><エラーメッセージ>m</エラーメッセージ><エラー項目/></エラー応答>".as_bytes()).unwrap();
+        assert_eq!(file.unwrap_err().code, "RECEPTION_NOT_FOUND");
+        assert!(file_reply("処理状況", 502, b"<html/>").is_err());
+    }
+
+    #[test]
+    fn control_characters_survive_as_references() {
+        let x = request("IF_X_R01", &HEADER, &[("値", "a\r\nb\t<&>")]);
+        assert!(x.contains("<値>a&#xD;&#xA;b&#x9;&lt;&amp;&gt;</値>"));
+        let e = Elem::parse(&x).unwrap();
+        assert_eq!(
+            e.child("MessageBody").unwrap().get("値"),
+            Some("a\r\nb\t<&>")
+        );
     }
 }

@@ -1,0 +1,1560 @@
+//! 情報照会・情報提供・情報提供等記録・機関間テスト: the 既存業務システム asking renkei's partner
+//! 団体 and answering it (SKI-*, TKY-*, TKM-*, KIK-*; docs/kizon-gyomu.md).
+
+use std::collections::BTreeSet;
+
+use renkei_fixtures::ids::{KikanCode, TokuteiKojinJohoMeiCode};
+use renkei_simulator::nws::shoukai::{KirokuKensaku, ShoriTsuuban, ShoukaiStatus};
+use serde_json::{Value, json};
+
+use super::fukuhon::{catch_up, own_exchanges, own_tenant, to_next_morning, tokutei_code};
+use super::{Args, StepDef, StepError, StepResult, malformed, started, step, verdict};
+use crate::requirements::Role;
+use crate::runner::World;
+use crate::runner::kizon::{
+    PARTNER_NAME, SeihonRecord, partner_client, partner_juutougai, sample_items, touroku_file,
+};
+
+pub fn steps() -> Vec<StepDef> {
+    vec![
+        step!(r"住民(\d+)の符号は取得済みである", own_fugou),
+        step!(r"住民(\d+)〜(\d+)の符号は取得済みである", own_fugou_range),
+        step!(r"住民(\d+)の符号は両方の団体で取得済みである", both_fugou),
+        step!(r"自団体に住民(\d+)の(\S+?)の副本がある", own_fukuhon),
+        step!(
+            r"(自団体|相手の団体)が(自団体|相手の団体)に住民(\d+)の(\S+?)を(\S+?)の事務で機関間テストの照会をする",
+            kikan_shoukai
+        ),
+        step!(r"(自団体|相手の団体)が照会の状況を確かめる", kikan_kekka),
+        step!(
+            r"(自団体|相手の団体)から(自団体|相手の団体)への(\S+?)の照会は正常終了している",
+            kikan_seijou
+        ),
+        step!(r"相手の団体は住民(\d+)の符号を取得している", partner_fugou),
+        step!(
+            r"相手の団体に住民(\d+)の(\S+?)の副本がある",
+            partner_fukuhon_one
+        ),
+        step!(r"相手の団体に次の副本がある:?", partner_fukuhon_table),
+        step!(
+            r"相手の団体は(\S+?)の(D\d+)を自動応答不可にしている",
+            partner_fuka
+        ),
+        step!(
+            r"職員が依頼「(\S+?)」で住民(\d+)の(\S+?)を(\S+?)の事務で相手の団体に照会する",
+            shoukai
+        ),
+        step!(
+            r"職員が住民(\d+)〜(\d+)の(\S+?)を(\S+?)の事務で相手の団体にくり返し([\d,]+)件一括で照会する",
+            ikkatsu
+        ),
+        step!(
+            r"既存業務システムが(?:もう一度)?照会の状況を確かめる",
+            shoukai_kekka
+        ),
+        step!(
+            r"既存業務システムが照会の状況を(\d+)分おきに(\d+)回確かめる",
+            shoukai_kekka_every
+        ),
+        step!(
+            r"職員が依頼「(\S+?)」の照会の記録に記録事項変更事由「(.+?)」を登録する",
+            kiroku_jiyuu
+        ),
+        step!(
+            r"職員が依頼「(\S+?)」の照会の記録を不開示にする",
+            kiroku_fukaiji
+        ),
+        step!(
+            r"依頼「(\S+?)」の照会の中間サーバーの記録に記録事項変更事由「(.+?)」がある",
+            has_jiyuu
+        ),
+        step!(
+            r"依頼「(\S+?)」の照会の中間サーバーの記録は不開示になっている",
+            is_fukaiji
+        ),
+        step!(
+            r"中間サーバーが既存業務システムのクライアント証明書を入れ替える",
+            rotate_certificate
+        ),
+        step!(
+            r"一括照会のファイルはどれも3,000件以内で、前のファイルが終わってから次が登録されている",
+            ikkatsu_rules
+        ),
+        step!(r"職員が依頼「(\S+?)」の照会を取りやめる", toriyame),
+        step!(r"職員が提供の求めを確認して送る", teikyou),
+        step!(r"既存業務システムが情報提供等記録を取り込む", kiroku),
+        step!(
+            r"相手の団体が住民(\d+)の(\S+?)を(\S+?)の事務で照会する",
+            partner_shoukai
+        ),
+        step!(
+            r"既存業務システムが次の計画で機関間テストを行う:?",
+            kikan_test
+        ),
+        step!(
+            r"依頼「(\S+?)」の結果は相手の団体の副本のとおりである",
+            result_as_provided
+        ),
+        step!(
+            r"中間サーバーが ?(符号未取得|停止時間帯|サービス提供時間外|MSGMode の違い)で断った(?:照会|電文)はない",
+            no_refusal
+        ),
+        step!(
+            r"依頼「(\S+?)」の照会は中間サーバーで正常終了している",
+            seijou_shuuryou
+        ),
+        step!(
+            r"依頼「(\S+?)」は法令根拠がないので中間サーバーに送られていない",
+            not_sent_without_basis
+        ),
+        step!(r"依頼「(\S+?)」は該当なしで、エラーではない", gaitou_nashi),
+        step!(
+            r"依頼「(\S+?)」の照会は中間サーバーで取りやめになっている",
+            cancelled
+        ),
+        step!(
+            r"取りやめのあと、既存業務システムは依頼「(\S+?)」の照会の状況を問い合わせていない",
+            no_polling_after_cancel
+        ),
+        step!(r"相手の団体の照会は提供済みになっている", partner_answered),
+        step!(
+            r"既存業務システムの情報提供等記録は中間サーバーの記録と同じである",
+            kiroku_as_chukan
+        ),
+        step!(r"計画のすべての行の照会が相手に届いている", plan_delivered),
+        step!(
+            r"既存業務システムの機関間テストの結果は中間サーバーの結果と合っている",
+            kikan_test_as_chukan
+        ),
+    ]
+}
+
+// ---- 前提: the partner and the 符号 -------------------------------------------------------------
+
+fn suite(e: impl std::fmt::Display) -> StepError {
+    StepError::Suite(e.to_string())
+}
+
+/// The n-th resident (from 1) of the scenario's 団体.
+fn resident(world: &World, n: u64) -> Result<renkei_fixtures::population::Resident, StepError> {
+    started(world)?
+        .households()
+        .iter()
+        .flat_map(|h| &h.members)
+        .nth((n as usize).wrapping_sub(1))
+        .cloned()
+        .ok_or_else(|| StepError::Suite(format!("住民{n} はいません")))
+}
+
+async fn own_fugou(world: &mut World, args: Args) -> StepResult {
+    own_fugou_of(world, args.number(0)?).await
+}
+
+async fn own_fugou_range(world: &mut World, args: Args) -> StepResult {
+    for n in args.number(0)?..=args.number(1)? {
+        own_fugou_of(world, n).await?;
+    }
+    Ok(())
+}
+
+async fn own_fugou_of(world: &mut World, n: u64) -> StepResult {
+    world.live().await?;
+    let person = resident(world, n)?;
+    let live = started(world)?;
+    let tenant = own_tenant(world)?;
+    let status = live
+        .stack
+        .chukan
+        .request_fugou(tenant, person.tougou_atena_bango, person.kojin_bango)
+        .map_err(suite)?;
+    world.note(
+        "note",
+        format!("住民{n} の符号 (自団体)"),
+        format!("{status:?}"),
+    );
+    Ok(())
+}
+
+async fn partner_fugou_of(world: &mut World, n: u64) -> StepResult {
+    world.live().await?;
+    let person = resident(world, n)?;
+    let client = partner_client(&started(world)?.stack, world.partner_code())?;
+    let answer = client
+        .denbun(
+            "IF_FGU_10111_R01",
+            &[
+                ("団体内統合宛名番号", &partner_juutougai(n)),
+                ("個人番号", &person.kojin_bango.to_string()),
+            ],
+        )
+        .await
+        .map_err(suite)?;
+    // Asking twice is refused as already asked or acquired: the 符号 is there either way.
+    let again = ["FUGOU_ALREADY_ACQUIRED", "FUGOU_ALREADY_REQUESTED"]
+        .iter()
+        .any(|code| {
+            answer
+                .text
+                .contains(&format!("<エラーコード>{code}</エラーコード>"))
+        });
+    if answer.status != 200 && !again {
+        return Err(StepError::Suite(format!(
+            "{PARTNER_NAME}の符号取得要求が断られました: {}",
+            answer.text
+        )));
+    }
+    Ok(())
+}
+
+async fn partner_fugou(world: &mut World, args: Args) -> StepResult {
+    partner_fugou_of(world, args.number(0)?).await
+}
+
+/// 副本 records of these (resident n, 特定個人情報): every dataset of the edition in force, for
+/// 2025年度 or 基準日 2025-04-01; `tougou` gives the person's number on the registering side.
+fn fukuhon_records(
+    world: &World,
+    wanted: &[(u64, String)],
+    tougou: impl Fn(u64) -> Result<String, StepError>,
+    prefix: &str,
+) -> Result<Vec<SeihonRecord>, StepError> {
+    let today = started(world)?.today();
+    let layouts = &world.ctx.catalogs.layouts;
+    let mut records = Vec::new();
+    for (n, tokutei) in wanted {
+        let code: TokuteiKojinJohoMeiCode = tokutei.parse().map_err(suite)?;
+        let layout = layouts
+            .version_in_force(&code, today)
+            .ok_or_else(|| StepError::Suite(format!("{tokutei} のレイアウトがありません")))?;
+        for dataset in &layout.datasets {
+            let record_key = match dataset.query_key {
+                renkei_fixtures::catalog::QueryKey::Nendo => "2025".to_owned(),
+                _ => "20250401".to_owned(),
+            };
+            records.push(SeihonRecord {
+                seihon_id: format!("{prefix}-{n}-{}", dataset.code),
+                tougou_atena_bango: tougou(*n)?,
+                tokutei: tokutei.clone(),
+                dataset: dataset.code.clone(),
+                items: sample_items(dataset, 1_000 + n, &record_key),
+                record_key,
+                kokai_bi: today.to_string(),
+                kokai_shuryo_bi: None,
+            });
+        }
+    }
+    Ok(records)
+}
+
+/// Whether the 中間サーバー holds these 副本 for the tenant of `dantai`; the ones it lacks.
+fn missing_fukuhon(
+    world: &World,
+    dantai: renkei_fixtures::ids::DantaiCode,
+    records: &[SeihonRecord],
+) -> Result<Vec<String>, StepError> {
+    catch_up(world)?;
+    let stack = &started(world)?.stack;
+    let kikan = stack
+        .chukan
+        .tenant_of(dantai)
+        .map(|t| t.kikan())
+        .ok_or_else(|| StepError::Suite(format!("団体 {dantai} の中間サーバーがありません")))?;
+    let mut missing = Vec::new();
+    for r in records {
+        let held = stack
+            .chukan
+            .db()
+            .fukuhon_of(
+                kikan,
+                r.tougou_atena_bango.parse().map_err(suite)?,
+                r.tokutei.parse().map_err(suite)?,
+            )
+            .map_err(suite)?;
+        if !held
+            .iter()
+            .any(|f| f.dataset == r.dataset && f.record_key == r.record_key)
+        {
+            missing.push(format!(
+                "{} {} {} {}",
+                r.tougou_atena_bango, r.tokutei, r.dataset, r.record_key
+            ));
+        }
+    }
+    Ok(missing)
+}
+
+/// Registers the partner's 副本 of these (resident, 特定個人情報) and lets a night pass: the
+/// partner system does it from its 正本 in a pair run, renkei uploads them otherwise.
+async fn partner_fukuhon(world: &mut World, wanted: Vec<(u64, String)>) -> StepResult {
+    world.live().await?;
+    let today = started(world)?.today();
+    let layouts = &world.ctx.catalogs.layouts;
+    let mut people: Vec<u64> = wanted.iter().map(|(n, _)| *n).collect();
+    people.sort_unstable();
+    people.dedup();
+    for n in people {
+        partner_fugou_of(world, n).await?;
+    }
+    let records = fukuhon_records(world, &wanted, |n| Ok(partner_juutougai(n)), "PARTNER")?;
+    if let Some(index) = world.partner_sut() {
+        let partner = world.partner_code();
+        let live = world.live.as_mut().expect("started");
+        let seihon = live
+            .partner_kizon
+            .as_mut()
+            .ok_or_else(|| StepError::Suite("相手のシステムの正本がありません".into()))?;
+        seihon.seihon.extend(records.clone());
+        seihon.write_seihon()?;
+        world.job_at(index, "fukuhon_touroku", &[]).await?;
+        to_next_morning(world).await?;
+        world.job_at(index, "fukuhon_touroku", &[]).await?;
+        let missing = missing_fukuhon(world, partner, &records)?;
+        if !missing.is_empty() {
+            return Err(StepError::Fail(format!(
+                "相手の団体のシステムが正本の副本を登録していません: {}",
+                missing.join(", ")
+            )));
+        }
+        return Ok(());
+    }
+    let live = started(world)?;
+    let now = live.stack.clock.now();
+    let file = touroku_file(
+        world.partner_code(),
+        &records,
+        |r| {
+            r.tokutei
+                .parse()
+                .ok()
+                .and_then(|c| layouts.version_in_force(&c, today))
+                .and_then(|l| l.dataset(&r.dataset))
+                .map_or(0, |d| d.major_version)
+        },
+        now,
+    )?;
+    let client = partner_client(&live.stack, world.partner_code())?;
+    let answer = client
+        .upload("FI_DBM_0001_renkei-partner.xml", file)
+        .await
+        .map_err(suite)?;
+    if answer.status != 200 {
+        return Err(StepError::Suite(format!(
+            "{PARTNER_NAME}の副本登録が断られました: {}",
+            answer.text
+        )));
+    }
+    let reception = answer.value("中間サーバー受付番号").to_owned();
+    to_next_morning(world).await?;
+    let status = client
+        .get(&format!("/xml/v1/files/{reception}"))
+        .await
+        .map_err(suite)?;
+    if status.value("処理状況") != "処理済み" || status.value("エラー件数") != "0" {
+        return Err(StepError::Suite(format!(
+            "{PARTNER_NAME}の副本が登録されませんでした: {}",
+            status.text
+        )));
+    }
+    let summary = records
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {}",
+                r.tougou_atena_bango, r.tokutei, r.dataset, r.record_key
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    world.note("note", format!("{PARTNER_NAME}が登録した副本"), summary);
+    world
+        .live
+        .as_mut()
+        .expect("started")
+        .kizon
+        .partner_fukuhon
+        .extend(records);
+    Ok(())
+}
+
+/// The system under test registers these 副本 from its 正本 (for a 照会 from the partner).
+async fn own_fukuhon(world: &mut World, args: Args) -> StepResult {
+    world.live().await?;
+    let n = args.number(0)?;
+    let tokutei = tokutei_code(world, args.get(1))?;
+    let person = resident(world, n)?;
+    let tougou = person.tougou_atena_bango.to_string();
+    let records = fukuhon_records(world, &[(n, tokutei)], |_| Ok(tougou.clone()), "KIK")?;
+    let dantai = world.plan.dantai;
+    let live = world.live.as_mut().expect("started");
+    live.kizon.seihon.extend(records.clone());
+    live.kizon.write_seihon()?;
+    world.job(Role::KizonGyomu, "fukuhon_touroku", &[]).await?;
+    to_next_morning(world).await?;
+    world.job(Role::KizonGyomu, "fukuhon_touroku", &[]).await?;
+    let missing = missing_fukuhon(world, dantai, &records)?;
+    if !missing.is_empty() {
+        return Err(StepError::Fail(format!(
+            "既存業務システムが正本の副本を登録していません: {}",
+            missing.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+async fn both_fugou(world: &mut World, args: Args) -> StepResult {
+    let n = args.number(0)?;
+    own_fugou_of(world, n).await?;
+    partner_fugou_of(world, n).await
+}
+
+/// `自団体` (the system under test) or `相手の団体`.
+fn is_own(word: &str) -> bool {
+    word == "自団体"
+}
+
+async fn kikan_shoukai(world: &mut World, args: Args) -> StepResult {
+    world.live().await?;
+    let (from, to) = (args.get(0), args.get(1));
+    if is_own(from) == is_own(to) {
+        return Err(StepError::Suite(
+            "照会者と提供者は自団体と相手の団体です".into(),
+        ));
+    }
+    let n = args.number(2)?;
+    let tokutei = tokutei_code(world, args.get(3))?;
+    let jimu_word = args.get(4).to_owned();
+    let (jimu, tetsuzuki) = jimu(world, &jimu_word)?;
+    let own_kikan = own_tenant(world)?.kikan().to_string();
+    let partner = partner_kikan(world)?.to_string();
+    let jouken = jouken(world, &tokutei)?;
+    let test_id = format!("{}-{}", if is_own(from) { "A" } else { "B" }, tokutei);
+    if is_own(from) {
+        let row = json!({
+            "test_id": test_id,
+            "aite": partner,
+            "tokutei": tokutei,
+            "jimu": jimu,
+            "jimu_tetsuzuki": tetsuzuki,
+            "tougou_atena_bango": resident(world, n)?.tougou_atena_bango.to_string(),
+            "jouken": jouken,
+        });
+        world.memo.insert(
+            "kikan_test_plan".into(),
+            serde_json::to_string(&vec![row.clone()]).expect("JSON"),
+        );
+        world
+            .job(Role::KizonGyomu, "kikan_test", &[("plan", json!([row]))])
+            .await?;
+        return Ok(());
+    }
+    match world.partner_sut() {
+        Some(index) => {
+            let row = json!({
+                "test_id": test_id,
+                "aite": own_kikan,
+                "tokutei": tokutei,
+                "jimu": jimu,
+                "jimu_tetsuzuki": tetsuzuki,
+                "tougou_atena_bango": partner_juutougai(n),
+                "jouken": jouken,
+            });
+            world
+                .job_at(index, "kikan_test", &[("plan", json!([row]))])
+                .await?;
+            Ok(())
+        }
+        None => {
+            let args = Args {
+                captures: vec![n.to_string(), tokutei, jimu_word],
+                ..Args::default()
+            };
+            partner_shoukai(world, args).await
+        }
+    }
+}
+
+async fn kikan_kekka(world: &mut World, args: Args) -> StepResult {
+    if is_own(args.get(0)) {
+        world.job(Role::KizonGyomu, "shoukai_kekka", &[]).await?;
+        return Ok(());
+    }
+    match world.partner_sut() {
+        Some(index) => {
+            world.job_at(index, "shoukai_kekka", &[]).await?;
+        }
+        None => world.note(
+            "note",
+            "相手の団体",
+            "renkei が演じる相手の団体は、照会の答えを中間サーバーで直接見ます",
+        ),
+    }
+    Ok(())
+}
+
+async fn kikan_seijou(world: &mut World, args: Args) -> StepResult {
+    catch_up(world)?;
+    let (from, to) = (args.get(0), args.get(1));
+    let tokutei = tokutei_code(world, args.get(2))?;
+    let own = own_tenant(world)?.kikan();
+    let partner = partner_kikan(world)?;
+    let (requester, provider) = if is_own(from) {
+        (own, partner)
+    } else {
+        (partner, own)
+    };
+    let records = started(world)?
+        .stack
+        .chukan
+        .shoukai()
+        .kiroku(requester, &KirokuKensaku::default())
+        .map_err(suite)?;
+    let found: Vec<_> = records
+        .iter()
+        .filter(|k| {
+            k.kubun.label() == "照会" && k.teikyousha == provider && k.tokutei.as_str() == tokutei
+        })
+        .collect();
+    let summary = found
+        .iter()
+        .map(|k| format!("処理通番 {} 提供結果 {}", k.shori_tsuuban, k.kekka.label()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    world.note(
+        "note",
+        format!("{from}から{to}への {tokutei} の照会の記録"),
+        summary,
+    );
+    if found.iter().any(|k| k.kekka.label() == "提供") {
+        return Ok(());
+    }
+    Err(StepError::Fail(match found.last() {
+        None => format!("{from}から{to}への {tokutei} の照会は{to}に届いていません"),
+        Some(k) => format!(
+            "{from}から{to}への {tokutei} の照会 (処理通番 {}) の提供結果は「{}」です (提供されていない)",
+            k.shori_tsuuban,
+            k.kekka.label()
+        ),
+    }))
+}
+
+async fn partner_fukuhon_one(world: &mut World, args: Args) -> StepResult {
+    let n = args.number(0)?;
+    let tokutei = tokutei_code(world, args.get(1))?;
+    partner_fukuhon(world, vec![(n, tokutei)]).await
+}
+
+async fn partner_fukuhon_table(world: &mut World, args: Args) -> StepResult {
+    let mut wanted = Vec::new();
+    for row in args.rows()? {
+        let get = |key: &str| {
+            row.iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| StepError::Suite(format!("表に列「{key}」がありません")))
+        };
+        let n: u64 = get("住民")?.parse().map_err(suite)?;
+        wanted.push((n, tokutei_code(world, &get("特定個人情報")?)?));
+    }
+    partner_fukuhon(world, wanted).await
+}
+
+async fn partner_fuka(world: &mut World, args: Args) -> StepResult {
+    let tokutei = tokutei_code(world, args.get(0))?;
+    world.live().await?;
+    let client = partner_client(&started(world)?.stack, world.partner_code())?;
+    let answer = client
+        .denbun(
+            "IF_TKY_10814_R01",
+            &[
+                ("特定個人情報名コード", &tokutei),
+                ("データセット識別項目コード", args.get(1)),
+                ("自動応答不可", "1"),
+            ],
+        )
+        .await
+        .map_err(suite)?;
+    if answer.status != 200 {
+        return Err(StepError::Suite(format!(
+            "自動応答不可にできません: {}",
+            answer.text
+        )));
+    }
+    Ok(())
+}
+
+// ---- 照会の依頼 -----------------------------------------------------------------------------------
+
+/// The 事務 whose name contains `word`, and its first 事務手続.
+fn jimu(world: &World, word: &str) -> Result<(String, String), StepError> {
+    let jimu = world
+        .ctx
+        .catalogs
+        .legal_basis
+        .jimu_list()
+        .iter()
+        .find(|j| j.name.contains(word))
+        .ok_or_else(|| StepError::Suite(format!("「{word}」の事務は法令根拠にありません")))?;
+    let tetsuzuki = jimu
+        .tetsuzuki
+        .first()
+        .ok_or_else(|| StepError::Suite(format!("{} に事務手続がありません", jimu.code)))?;
+    Ok((jimu.code.to_string(), tetsuzuki.code.to_string()))
+}
+
+/// The 照会条件 for a 特定個人情報: 2025年度, or 令和7年度の期間 for a 基準日 key.
+fn jouken(world: &World, tokutei: &str) -> Result<Value, StepError> {
+    let code: TokuteiKojinJohoMeiCode = tokutei.parse().map_err(suite)?;
+    let today = started(world)?.today();
+    let layout = world
+        .ctx
+        .catalogs
+        .layouts
+        .version_in_force(&code, today)
+        .ok_or_else(|| StepError::Suite(format!("{tokutei} のレイアウトがありません")))?;
+    Ok(match layout.datasets.first().map(|d| d.query_key) {
+        Some(renkei_fixtures::catalog::QueryKey::Nendo) => json!({"nendo": "2025"}),
+        _ => json!({"kaishi": "2025-04-01", "shuryo": "2026-03-31"}),
+    })
+}
+
+fn partner_kikan(world: &World) -> Result<KikanCode, StepError> {
+    started(world)?
+        .stack
+        .chukan
+        .tenant_of(world.partner_code())
+        .map(|t| t.kikan())
+        .ok_or_else(|| StepError::Suite(format!("{PARTNER_NAME}の中間サーバーがありません")))
+}
+
+async fn shoukai(world: &mut World, args: Args) -> StepResult {
+    world.live().await?;
+    let irai_id = args.get(0).to_owned();
+    let person = resident(world, args.number(1)?)?;
+    let tokutei = tokutei_code(world, args.get(2))?;
+    let (jimu, tetsuzuki) = jimu(world, args.get(3))?;
+    let irai = json!([{
+        "irai_id": irai_id,
+        "tougou_atena_bango": person.tougou_atena_bango.to_string(),
+        "jimu": jimu,
+        "jimu_tetsuzuki": tetsuzuki,
+        "tokutei": tokutei,
+        "teikyousha": partner_kikan(world)?.to_string(),
+        "jouken": jouken(world, &tokutei)?,
+    }]);
+    world
+        .job(
+            Role::KizonGyomu,
+            "shoukai",
+            &[("houshiki", json!("単件")), ("irai", irai)],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn ikkatsu(world: &mut World, args: Args) -> StepResult {
+    world.live().await?;
+    let (first, last) = (args.number(0)?, args.number(1)?);
+    if last < first {
+        return Err(StepError::Suite("住民の範囲が逆です".into()));
+    }
+    let tokutei = tokutei_code(world, args.get(2))?;
+    let (jimu, tetsuzuki) = jimu(world, args.get(3))?;
+    let count = args.number(4)?;
+    let teikyousha = partner_kikan(world)?.to_string();
+    let jouken = jouken(world, &tokutei)?;
+    let mut people = Vec::new();
+    for n in first..=last {
+        people.push(resident(world, n)?.tougou_atena_bango.to_string());
+    }
+    let irai: Vec<Value> = (0..count)
+        .map(|i| {
+            json!({
+                "irai_id": format!("B{:05}", i + 1),
+                "tougou_atena_bango": people[(i as usize) % people.len()],
+                "jimu": jimu,
+                "jimu_tetsuzuki": tetsuzuki,
+                "tokutei": tokutei,
+                "teikyousha": teikyousha,
+                "jouken": jouken,
+            })
+        })
+        .collect();
+    world.memo.insert("ikkatsu_count".into(), count.to_string());
+    world
+        .job(
+            Role::KizonGyomu,
+            "shoukai",
+            &[("houshiki", json!("一括")), ("irai", Value::Array(irai))],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn shoukai_kekka_every(world: &mut World, args: Args) -> StepResult {
+    let minutes = args.number(0)? as i64;
+    for _ in 0..args.number(1)? {
+        let live = world.live().await?;
+        live.stack
+            .clock
+            .advance(time::Duration::minutes(minutes))
+            .map_err(suite)?;
+        world.job(Role::KizonGyomu, "shoukai_kekka", &[]).await?;
+    }
+    Ok(())
+}
+
+/// The 処理通番 the system reports for a 依頼, checked to be its tenant's in the 中間サーバー.
+async fn tsuuban_checked(world: &mut World, irai_id: &str) -> Result<ShoriTsuuban, StepError> {
+    let report = irai(world, irai_id).await?;
+    let kikan = own_tenant(world)?.kikan();
+    let tsuuban = tsuuban_of(&report)
+        .ok_or_else(|| StepError::Fail(format!("依頼「{irai_id}」に処理通番がありません")))?;
+    started(world)?
+        .stack
+        .chukan
+        .shoukai()
+        .joukyou(kikan, tsuuban)
+        .map_err(|e| {
+            StepError::Fail(format!(
+                "依頼「{irai_id}」の処理通番 {tsuuban} の照会は中間サーバーにありません ({e})"
+            ))
+        })?;
+    Ok(tsuuban)
+}
+
+async fn kiroku_jiyuu(world: &mut World, args: Args) -> StepResult {
+    let tsuuban = tsuuban_checked(world, args.get(0)).await?;
+    world
+        .job(
+            Role::KizonGyomu,
+            "kiroku_henkou",
+            &[
+                ("shori_tsuuban", json!(tsuuban.to_string())),
+                ("jiyuu", json!(args.get(1))),
+                ("fukaiji", Value::Null),
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn kiroku_fukaiji(world: &mut World, args: Args) -> StepResult {
+    let tsuuban = tsuuban_checked(world, args.get(0)).await?;
+    world
+        .job(
+            Role::KizonGyomu,
+            "kiroku_henkou",
+            &[
+                ("shori_tsuuban", json!(tsuuban.to_string())),
+                ("jiyuu", Value::Null),
+                ("fukaiji", json!(true)),
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// The scenario's own tenant's record of a 依頼's 照会.
+async fn own_kiroku(
+    world: &mut World,
+    irai_id: &str,
+) -> Result<renkei_simulator::nws::shoukai::Kiroku, StepError> {
+    let tsuuban = tsuuban_checked(world, irai_id).await?;
+    let kikan = own_tenant(world)?.kikan();
+    let records = started(world)?
+        .stack
+        .chukan
+        .shoukai()
+        .kiroku(kikan, &KirokuKensaku::default())
+        .map_err(suite)?;
+    let record = records
+        .into_iter()
+        .find(|k| k.shori_tsuuban == tsuuban)
+        .ok_or_else(|| {
+            StepError::Fail(format!("処理通番 {tsuuban} の情報提供等記録がありません"))
+        })?;
+    world.note(
+        "note",
+        format!("中間サーバーの記録 (処理通番 {tsuuban})"),
+        format!(
+            "記録事項変更事由: {:?}\n不開示: {}",
+            record
+                .henkou_jiyuu
+                .iter()
+                .map(|j| &j.jiyuu)
+                .collect::<Vec<_>>(),
+            record.fukaiji
+        ),
+    );
+    Ok(record)
+}
+
+async fn has_jiyuu(world: &mut World, args: Args) -> StepResult {
+    let record = own_kiroku(world, args.get(0)).await?;
+    if record.henkou_jiyuu.iter().any(|j| j.jiyuu == args.get(1)) {
+        return Ok(());
+    }
+    Err(StepError::Fail(format!(
+        "記録に記録事項変更事由「{}」が登録されていません (登録されているもの: {:?})",
+        args.get(1),
+        record
+            .henkou_jiyuu
+            .iter()
+            .map(|j| &j.jiyuu)
+            .collect::<Vec<_>>()
+    )))
+}
+
+async fn is_fukaiji(world: &mut World, args: Args) -> StepResult {
+    let record = own_kiroku(world, args.get(0)).await?;
+    if record.fukaiji {
+        return Ok(());
+    }
+    Err(StepError::Fail(
+        "記録が不開示になっていません (IF_TKM_10912_R01 の不開示)".into(),
+    ))
+}
+
+async fn rotate_certificate(world: &mut World, _args: Args) -> StepResult {
+    world.live().await?;
+    let kikan = own_tenant(world)?.kikan();
+    let live = started(world)?;
+    let next = live.stack.chukan.revoke_certificate(kikan).map_err(suite)?;
+    // Same paths, new contents: what an operator does when the certificate is renewed.
+    live.stack
+        .chukan
+        .write_certificates(&world.dir)
+        .map_err(suite)?;
+    world.note(
+        "note",
+        "クライアント証明書の入れ替え",
+        format!(
+            "{kikan} の証明書を失効させ、次の証明書 (シリアル {}) を同じファイルに書いた",
+            next.serial
+        ),
+    );
+    Ok(())
+}
+
+async fn ikkatsu_rules(world: &mut World, _args: Args) -> StepResult {
+    catch_up(world)?;
+    let kikan = own_tenant(world)?.kikan();
+    let engine = started(world)?.stack.chukan.shoukai();
+    let mut problems = Vec::new();
+    // Every bulk registration the system made, from the journal (file uploads and IF_SKI_10723).
+    let registrations: Vec<_> = own_exchanges(world)?
+        .into_iter()
+        .filter(|e| {
+            e.route.starts_with("/ws/IF_SKI_10723_R01")
+                || e.route.starts_with("/xml/v1/files/FI_SKI_0001")
+        })
+        .collect();
+    let mut sk41 = 0;
+    let mut total = 0;
+    let mut previous_done: Option<time::OffsetDateTime> = None;
+    let mut receptions = Vec::new();
+    for e in &registrations {
+        let text = e.response_body.text();
+        let Some(uketsuke) =
+            renkei_simulator::chukan::client::values(&text, "中間サーバー受付番号")
+                .into_iter()
+                .next()
+                .or_else(|| {
+                    renkei_simulator::chukan::client::values(&text, "ReceptionNumber")
+                        .into_iter()
+                        .next()
+                })
+                .and_then(|u| u.parse().ok())
+        else {
+            continue;
+        };
+        let meisai = engine.uketsuke_joukyou(kikan, uketsuke).map_err(suite)?;
+        sk41 += meisai
+            .iter()
+            .filter(|m| m.error_code.as_deref() == Some("SK41"))
+            .count();
+        receptions.push(format!(
+            "{} 受付 {uketsuke}: 明細 {} 件",
+            crate::runner::rfc3339(e.at),
+            meisai.len()
+        ));
+        total += meisai.len();
+        if meisai.len() > 3_000 {
+            problems.push(format!(
+                "受付 {uketsuke} の一括照会の明細は {} 件です (1回3,000件まで)",
+                meisai.len()
+            ));
+        }
+        if let Some(done) = previous_done
+            && e.at < done
+        {
+            problems.push(format!(
+                "受付 {uketsuke} を {} に登録しましたが、前のファイルの明細がすべて処理待ちでなくなったのは {} です",
+                crate::runner::rfc3339(e.at),
+                crate::runner::rfc3339(done)
+            ));
+        }
+        previous_done = meisai
+            .iter()
+            .map(|m| m.motome_at.or(m.kanryou_at).unwrap_or(m.registered_at))
+            .max();
+    }
+    world.note("journal", "一括照会の登録", receptions.join("\n"));
+    let wanted: usize = world
+        .memo
+        .get("ikkatsu_count")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    if total < wanted {
+        problems.push(format!(
+            "依頼した {wanted} 件のうち、一括照会として登録されたのは {total} 件です (残りが出ていない)"
+        ));
+    }
+    if sk41 > 0 {
+        problems.push(format!(
+            "1回の要求件数が3,000件を超えて SK41 で断られた明細が {sk41} 件あります"
+        ));
+    }
+    if receptions.is_empty() {
+        problems.push("一括照会のファイルが1つも登録されていません".into());
+    }
+    verdict(problems)
+}
+
+async fn shoukai_kekka(world: &mut World, _args: Args) -> StepResult {
+    world.job(Role::KizonGyomu, "shoukai_kekka", &[]).await?;
+    Ok(())
+}
+
+async fn toriyame(world: &mut World, args: Args) -> StepResult {
+    world
+        .job(
+            Role::KizonGyomu,
+            "toriyame",
+            &[("irai_id", json!(args.get(0)))],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn teikyou(world: &mut World, _args: Args) -> StepResult {
+    world.job(Role::KizonGyomu, "teikyou", &[]).await?;
+    Ok(())
+}
+
+async fn kiroku(world: &mut World, _args: Args) -> StepResult {
+    world.job(Role::KizonGyomu, "kiroku", &[]).await?;
+    Ok(())
+}
+
+async fn partner_shoukai(world: &mut World, args: Args) -> StepResult {
+    world.live().await?;
+    let n = args.number(0)?;
+    let tokutei = tokutei_code(world, args.get(1))?;
+    let (jimu, tetsuzuki) = jimu(world, args.get(2))?;
+    let jouken = jouken(world, &tokutei)?;
+    let own = own_tenant(world)?.kikan().to_string();
+    let client = partner_client(&started(world)?.stack, world.partner_code())?;
+    let mut items: Vec<(&str, String)> = vec![
+        ("団体内統合宛名番号", partner_juutougai(n)),
+        ("事務コード", jimu),
+        ("事務手続コード", tetsuzuki),
+        ("特定個人情報名コード", tokutei),
+        ("情報提供者機関コード", own),
+    ];
+    match jouken.get("nendo").and_then(Value::as_str) {
+        Some(nendo) => {
+            items.push(("照会条件区分", "1".into()));
+            items.push(("照会年度", nendo.into()));
+        }
+        None => {
+            items.push(("照会条件区分", "2".into()));
+            items.push(("開始日", "2025-04-01".into()));
+            items.push(("終了日", "2026-03-31".into()));
+        }
+    }
+    let pairs: Vec<(&str, &str)> = items.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answer = client
+        .denbun("IF_SKI_10711_R01", &pairs)
+        .await
+        .map_err(suite)?;
+    world.note("note", format!("{PARTNER_NAME}の照会"), answer.text.clone());
+    if answer.status != 200 {
+        return Err(StepError::Suite(format!(
+            "{PARTNER_NAME}の照会が断られました: {}",
+            answer.text
+        )));
+    }
+    let tsuuban = answer.value("処理通番").to_owned();
+    world.memo.insert("partner_shoukai".into(), tsuuban);
+    Ok(())
+}
+
+async fn kikan_test(world: &mut World, args: Args) -> StepResult {
+    world.live().await?;
+    let aite = partner_kikan(world)?.to_string();
+    let mut plan = Vec::new();
+    for row in args.rows()? {
+        let get = |key: &str| {
+            row.iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| StepError::Suite(format!("計画の表に列「{key}」がありません")))
+        };
+        let person = resident(world, get("住民")?.parse().map_err(suite)?)?;
+        let tokutei = tokutei_code(world, &get("特定個人情報")?)?;
+        let (jimu, tetsuzuki) = jimu(world, &get("事務")?)?;
+        plan.push(json!({
+            "test_id": get("テストID")?,
+            "aite": aite,
+            "tokutei": tokutei,
+            "jimu": jimu,
+            "jimu_tetsuzuki": tetsuzuki,
+            "tougou_atena_bango": person.tougou_atena_bango.to_string(),
+            "jouken": jouken(world, &tokutei)?,
+        }));
+    }
+    world.memo.insert(
+        "kikan_test_plan".into(),
+        serde_json::to_string(&plan).expect("JSON"),
+    );
+    world
+        .job(
+            Role::KizonGyomu,
+            "kikan_test",
+            &[("plan", Value::Array(plan))],
+        )
+        .await?;
+    Ok(())
+}
+
+// ---- ならば --------------------------------------------------------------------------------------
+
+/// The system's report on one 依頼 (GET /shoukai).
+async fn irai(world: &mut World, irai_id: &str) -> Result<Value, StepError> {
+    let body = world
+        .observe(Role::KizonGyomu, "shoukai", &[])
+        .await?
+        .ok_or_else(|| StepError::Fail("/shoukai が 404 です".into()))?;
+    let items = body
+        .get("items")
+        .and_then(Value::as_array)
+        .ok_or_else(|| malformed("/shoukai の items", &body))?;
+    items
+        .iter()
+        .find(|i| i.get("irai_id").and_then(Value::as_str) == Some(irai_id))
+        .cloned()
+        .ok_or_else(|| StepError::Fail(format!("/shoukai に依頼「{irai_id}」がありません")))
+}
+
+fn text<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
+    value.get(key).and_then(Value::as_str)
+}
+
+/// `name=value` / `name=NULL(r)` of every `<項目>` of a provided 副本 document.
+fn provided_items(xml: &str) -> BTreeSet<String> {
+    let re =
+        regex::Regex::new(r#"<項目 名="([^"]*)"(?: NULL理由="([^"]*)")?\s*(?:/>|>([^<]*)</項目>)"#)
+            .expect("a valid pattern");
+    re.captures_iter(xml)
+        .map(|c| {
+            let name = &c[1];
+            match (c.get(2), c.get(3)) {
+                (Some(r), _) => format!("{name}=NULL({})", r.as_str()),
+                (None, Some(v)) => format!("{name}={}", unescape(v.as_str())),
+                (None, None) => format!("{name}="),
+            }
+        })
+        .collect()
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+fn tsuuban_of(report: &Value) -> Option<ShoriTsuuban> {
+    text(report, "shori_tsuuban").and_then(|t| t.parse().ok())
+}
+
+async fn result_as_provided(world: &mut World, args: Args) -> StepResult {
+    let irai_id = args.get(0);
+    let report = irai(world, irai_id).await?;
+    let kikan = own_tenant(world)?.kikan();
+    let Some(tsuuban) = tsuuban_of(&report) else {
+        return Err(StepError::Fail(format!(
+            "依頼「{irai_id}」に処理通番がありません (照会が中間サーバーに送られていない: status {:?})",
+            text(&report, "status")
+        )));
+    };
+    let engine = started(world)?.stack.chukan.shoukai();
+    let truth = engine.joukyou(kikan, tsuuban).map_err(|e| {
+        StepError::Fail(format!(
+            "依頼「{irai_id}」の処理通番 {tsuuban} の照会は中間サーバーにありません ({e})"
+        ))
+    })?;
+    let mut problems = Vec::new();
+    if truth.status != ShoukaiStatus::SeijouShuuryou {
+        problems.push(format!(
+            "中間サーバーでは照会は「{}」です (正常終了でない)",
+            truth.status.label()
+        ));
+    }
+    if text(&report, "status") != Some(truth.status.label()) {
+        problems.push(format!(
+            "status を {:?} と言っていますが、中間サーバーでは「{}」です",
+            text(&report, "status"),
+            truth.status.label()
+        ));
+    }
+    let kekka = report.get("kekka").filter(|k| !k.is_null());
+    match kekka {
+        None => problems.push("結果 (kekka) を取っていません (IF_SKI_10713_R01)".into()),
+        Some(kekka) => {
+            if text(kekka, "kensaku") != Some("該当あり") {
+                problems.push(format!("kensaku が {:?} です", text(kekka, "kensaku")));
+            }
+            let reported: Vec<Value> = kekka
+                .get("fukuhon")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for hit in &truth.kekka {
+                let want = provided_items(&hit.fukuhon);
+                let found = reported.iter().find(|f| {
+                    text(f, "dataset") == Some(hit.dataset.as_str())
+                        && text(f, "record_key") == Some(hit.record_key.as_str())
+                });
+                let Some(found) = found else {
+                    problems.push(format!(
+                        "提供された副本 {} {} が結果にありません",
+                        hit.dataset, hit.record_key
+                    ));
+                    continue;
+                };
+                let got: BTreeSet<String> = found
+                    .get("items")
+                    .and_then(Value::as_array)
+                    .map(|items| {
+                        items
+                            .iter()
+                            .map(|i| {
+                                let name = text(i, "name").unwrap_or("");
+                                match (text(i, "value"), text(i, "null_riyu")) {
+                                    (Some(v), _) => format!("{name}={v}"),
+                                    (None, Some(r)) => format!("{name}=NULL({r})"),
+                                    (None, None) => format!("{name}="),
+                                }
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if got != want {
+                    let missing: Vec<&String> = want.difference(&got).collect();
+                    let extra: Vec<&String> = got.difference(&want).collect();
+                    problems.push(format!(
+                        "副本 {} {} の項目が提供されたものと違います (ない: {missing:?}、余分: {extra:?})",
+                        hit.dataset, hit.record_key
+                    ));
+                }
+            }
+            if reported.len() != truth.kekka.len() {
+                problems.push(format!(
+                    "結果の副本は {} 件ですが、提供されたのは {} 件です",
+                    reported.len(),
+                    truth.kekka.len()
+                ));
+            }
+        }
+    }
+    verdict(problems)
+}
+
+async fn seijou_shuuryou(world: &mut World, args: Args) -> StepResult {
+    let irai_id = args.get(0);
+    let report = irai(world, irai_id).await?;
+    let kikan = own_tenant(world)?.kikan();
+    let Some(tsuuban) = tsuuban_of(&report) else {
+        return Err(StepError::Fail(format!(
+            "依頼「{irai_id}」に処理通番がありません (照会が中間サーバーに送られていない: status {:?})",
+            text(&report, "status")
+        )));
+    };
+    let truth = started(world)?
+        .stack
+        .chukan
+        .shoukai()
+        .joukyou(kikan, tsuuban)
+        .map_err(|e| {
+            StepError::Fail(format!(
+                "依頼「{irai_id}」の処理通番 {tsuuban} の照会は中間サーバーにありません ({e})"
+            ))
+        })?;
+    if truth.status == ShoukaiStatus::SeijouShuuryou {
+        return Ok(());
+    }
+    Err(StepError::Fail(format!(
+        "依頼「{irai_id}」の照会は中間サーバーで「{}」です (正常終了でない)",
+        truth.status.label()
+    )))
+}
+
+async fn no_refusal(world: &mut World, args: Args) -> StepResult {
+    let (codes, what): (&[&str], &str) = match args.get(0) {
+        "符号未取得" => (&["SK22"], "符号が未取得の本人の照会"),
+        "停止時間帯" => (
+            &["SK31"],
+            "データ送受信機能停止時間帯 (平日 21:00〜24:00) の照会",
+        ),
+        "サービス提供時間外" => (
+            &["SK30"],
+            "システムサービス提供時間外 (土・日・祝日は 08:00〜17:00) の照会",
+        ),
+        // The header's MSGMode is checked first (MSGMODE_MISMATCH); SK03 is a 照会 whose
+        // MSGMode the partner is not connected in.
+        _ => (&["MSGMODE_MISMATCH", "SK03"], "MSGMode が環境と違う電文"),
+    };
+    let code = codes.join(" / ");
+    let needles: Vec<String> = codes
+        .iter()
+        .map(|c| format!("<エラーコード>{c}</エラーコード>"))
+        .collect();
+    let refused: Vec<String> = own_exchanges(world)?
+        .into_iter()
+        .filter(|e| {
+            let body = e.response_body.text();
+            needles.iter().any(|n| body.contains(n))
+        })
+        .map(|e| format!("{} {} {}", crate::runner::rfc3339(e.at), e.method, e.route))
+        .collect();
+    if refused.is_empty() {
+        return Ok(());
+    }
+    world.note(
+        "journal",
+        format!("{code} で断られた要求"),
+        refused.join("\n"),
+    );
+    Err(StepError::Fail(format!(
+        "{what}を中間サーバーに送り、{code} で断られています ({} 回)",
+        refused.len()
+    )))
+}
+
+async fn not_sent_without_basis(world: &mut World, args: Args) -> StepResult {
+    let irai_id = args.get(0);
+    let report = irai(world, irai_id).await?;
+    let mut problems = Vec::new();
+    if text(&report, "status") != Some("照会不可")
+        || text(&report, "reason") != Some("法令根拠なし")
+    {
+        problems.push(format!(
+            "依頼「{irai_id}」は status {:?}、reason {:?} です (照会不可・法令根拠なし であるはず)",
+            text(&report, "status"),
+            text(&report, "reason")
+        ));
+    }
+    let sent: Vec<String> = own_exchanges(world)?
+        .into_iter()
+        .filter(|e| e.route.starts_with("/ws/IF_SKI_10711_R01"))
+        .map(|e| {
+            format!(
+                "{} {} → {}",
+                crate::runner::rfc3339(e.at),
+                e.route,
+                e.response_body.text().chars().take(400).collect::<String>()
+            )
+        })
+        .collect();
+    if !sent.is_empty() {
+        world.note("journal", "送られた照会", sent.join("\n\n"));
+        problems.push(format!(
+            "法令根拠のない照会を中間サーバーに送っています ({} 回)",
+            sent.len()
+        ));
+    }
+    verdict(problems)
+}
+
+async fn gaitou_nashi(world: &mut World, args: Args) -> StepResult {
+    let irai_id = args.get(0);
+    let report = irai(world, irai_id).await?;
+    let mut problems = Vec::new();
+    if text(&report, "status") != Some("該当なし") {
+        problems.push(format!(
+            "依頼「{irai_id}」の status は {:?} です (該当なし であるはず)",
+            text(&report, "status")
+        ));
+    }
+    if report.get("error").is_some_and(|e| !e.is_null()) {
+        problems.push(format!(
+            "該当なしをエラー ({}) として扱っています",
+            report["error"]
+        ));
+    }
+    verdict(problems)
+}
+
+async fn cancelled(world: &mut World, args: Args) -> StepResult {
+    let irai_id = args.get(0);
+    let report = irai(world, irai_id).await?;
+    let kikan = own_tenant(world)?.kikan();
+    let Some(tsuuban) = tsuuban_of(&report) else {
+        return Err(StepError::Fail(format!(
+            "依頼「{irai_id}」に処理通番がありません"
+        )));
+    };
+    world
+        .memo
+        .insert(format!("tsuuban:{irai_id}"), tsuuban.to_string());
+    let truth = started(world)?
+        .stack
+        .chukan
+        .shoukai()
+        .joukyou(kikan, tsuuban)
+        .map_err(|e| {
+            StepError::Fail(format!(
+                "処理通番 {tsuuban} の照会は中間サーバーにありません ({e})"
+            ))
+        })?;
+    if truth.status != ShoukaiStatus::Toriyame {
+        return Err(StepError::Fail(format!(
+            "中間サーバーでは照会は「{}」です (取りやめ になっていない)",
+            truth.status.label()
+        )));
+    }
+    Ok(())
+}
+
+async fn no_polling_after_cancel(world: &mut World, args: Args) -> StepResult {
+    let irai_id = args.get(0);
+    let tsuuban = match world.memo.get(&format!("tsuuban:{irai_id}")) {
+        Some(t) => t.clone(),
+        None => {
+            let report = irai(world, irai_id).await?;
+            text(&report, "shori_tsuuban")
+                .ok_or_else(|| StepError::Fail(format!("依頼「{irai_id}」に処理通番がありません")))?
+                .to_owned()
+        }
+    };
+    let exchanges = own_exchanges(world)?;
+    let needle = format!("<処理通番>{tsuuban}</処理通番>");
+    let cancelled_at = exchanges
+        .iter()
+        .find(|e| {
+            e.route.starts_with("/ws/IF_SKI_10714_R01")
+                && e.status == 200
+                && e.request_body.text().contains(&needle)
+        })
+        .map(|e| e.seq);
+    let Some(cancelled_at) = cancelled_at else {
+        return Err(StepError::Fail(format!(
+            "処理通番 {tsuuban} の取りやめ (IF_SKI_10714_R01) を送っていません"
+        )));
+    };
+    let polls: Vec<String> = exchanges
+        .iter()
+        .filter(|e| e.seq > cancelled_at)
+        .filter(|e| {
+            (e.route.starts_with("/ws/IF_SKI_10712_R01")
+                || e.route.starts_with("/ws/IF_SKI_10713_R01"))
+                && e.request_body.text().contains(&needle)
+        })
+        .map(|e| format!("{} {}", crate::runner::rfc3339(e.at), e.route))
+        .collect();
+    if polls.is_empty() {
+        return Ok(());
+    }
+    world.note("journal", "取りやめのあとの問い合わせ", polls.join("\n"));
+    Err(StepError::Fail(format!(
+        "取りやめた照会 (処理通番 {tsuuban}) の状況を、取りやめのあとも {} 回問い合わせています",
+        polls.len()
+    )))
+}
+
+async fn partner_answered(world: &mut World, _args: Args) -> StepResult {
+    catch_up(world)?;
+    let tsuuban: ShoriTsuuban = world
+        .memo
+        .get("partner_shoukai")
+        .ok_or_else(|| StepError::Suite(format!("{PARTNER_NAME}の照会がまだありません")))?
+        .parse()
+        .map_err(suite)?;
+    let kikan = partner_kikan(world)?;
+    let truth = started(world)?
+        .stack
+        .chukan
+        .shoukai()
+        .joukyou(kikan, tsuuban)
+        .map_err(suite)?;
+    if truth.status == ShoukaiStatus::SeijouShuuryou {
+        return Ok(());
+    }
+    Err(StepError::Fail(format!(
+        "{PARTNER_NAME}の照会 (処理通番 {tsuuban}) は「{}」のままです (提供の求めから {} の間に提供されていない)",
+        truth.status.label(),
+        truth
+            .motome_at
+            .map_or("—".to_owned(), crate::runner::rfc3339)
+    )))
+}
+
+async fn kiroku_as_chukan(world: &mut World, _args: Args) -> StepResult {
+    let body = world
+        .observe(Role::KizonGyomu, "kiroku", &[])
+        .await?
+        .ok_or_else(|| StepError::Fail("/kiroku が 404 です".into()))?;
+    let kikan = own_tenant(world)?.kikan();
+    let records = started(world)?
+        .stack
+        .chukan
+        .shoukai()
+        .kiroku(kikan, &KirokuKensaku::default())
+        .map_err(suite)?;
+    let key = |tsuuban: &str, kubun: &str, aite: &str, tokutei: &str, kekka: &str| {
+        format!("{tsuuban} {kubun} 相手 {aite} {tokutei} {kekka}")
+    };
+    let want: BTreeSet<String> = records
+        .iter()
+        .map(|k| {
+            let aite = match k.kubun.label() {
+                "照会" => k.teikyousha,
+                _ => k.shoukaisha,
+            };
+            key(
+                &k.shori_tsuuban.to_string(),
+                k.kubun.label(),
+                aite.as_str(),
+                k.tokutei.as_str(),
+                k.kekka.label(),
+            )
+        })
+        .collect();
+    let items = body
+        .get("items")
+        .and_then(Value::as_array)
+        .ok_or_else(|| malformed("/kiroku の items", &body))?;
+    let got: BTreeSet<String> = items
+        .iter()
+        .map(|i| {
+            key(
+                text(i, "shori_tsuuban").unwrap_or(""),
+                text(i, "kiroku_kubun").unwrap_or(""),
+                text(i, "aite").unwrap_or(""),
+                text(i, "tokutei").unwrap_or(""),
+                text(i, "teikyou_kekka").unwrap_or(""),
+            )
+        })
+        .collect();
+    world.note(
+        "note",
+        format!("中間サーバーの情報提供等記録 ({} 件)", want.len()),
+        want.iter().cloned().collect::<Vec<_>>().join("\n"),
+    );
+    let mut problems = Vec::new();
+    for missing in want.difference(&got) {
+        problems.push(format!("記録 {missing} を取り込んでいません"));
+    }
+    for extra in got.difference(&want) {
+        problems.push(format!("中間サーバーにない記録 {extra} を持っています"));
+    }
+    if want.is_empty() {
+        return Err(StepError::Suite(
+            "中間サーバーに情報提供等記録がありません".into(),
+        ));
+    }
+    verdict(problems)
+}
+
+fn plan_rows(world: &World) -> Result<Vec<Value>, StepError> {
+    let text = world
+        .memo
+        .get("kikan_test_plan")
+        .ok_or_else(|| StepError::Suite("機関間テストの計画がまだありません".into()))?;
+    serde_json::from_str(text).map_err(suite)
+}
+
+async fn plan_delivered(world: &mut World, _args: Args) -> StepResult {
+    catch_up(world)?;
+    let plan = plan_rows(world)?;
+    let own = own_tenant(world)?.kikan();
+    let partner = partner_kikan(world)?;
+    let delivered = started(world)?
+        .stack
+        .chukan
+        .shoukai()
+        .kiroku(partner, &KirokuKensaku::default())
+        .map_err(suite)?;
+    let mut problems = Vec::new();
+    for row in &plan {
+        let tokutei = text(row, "tokutei").unwrap_or("");
+        let found = delivered.iter().any(|k| {
+            k.shoukaisha == own && k.tokutei.as_str() == tokutei && k.kubun.label() == "提供"
+        });
+        if !found {
+            problems.push(format!(
+                "計画の行「{}」({tokutei}) の照会が{PARTNER_NAME}に届いていません",
+                text(row, "test_id").unwrap_or("")
+            ));
+        }
+    }
+    verdict(problems)
+}
+
+async fn kikan_test_as_chukan(world: &mut World, _args: Args) -> StepResult {
+    let plan = plan_rows(world)?;
+    let body = world
+        .observe(Role::KizonGyomu, "kikan_test", &[])
+        .await?
+        .ok_or_else(|| StepError::Fail("/kikan_test が 404 です".into()))?;
+    let kikan = own_tenant(world)?.kikan();
+    let items = body
+        .get("items")
+        .and_then(Value::as_array)
+        .ok_or_else(|| malformed("/kikan_test の items", &body))?
+        .clone();
+    let engine = started(world)?.stack.chukan.shoukai();
+    let mut problems = Vec::new();
+    for row in &plan {
+        let test_id = text(row, "test_id").unwrap_or("");
+        let Some(item) = items.iter().find(|i| text(i, "test_id") == Some(test_id)) else {
+            problems.push(format!("計画の行「{test_id}」の結果がありません"));
+            continue;
+        };
+        let said = text(item, "kekka").unwrap_or("");
+        let truth = match tsuuban_of(item) {
+            None => None,
+            Some(t) => Some(engine.joukyou(kikan, t).map_err(|e| {
+                StepError::Fail(format!(
+                    "行「{test_id}」の処理通番 {t} の照会は中間サーバーにありません ({e})"
+                ))
+            })?),
+        };
+        let expected = match &truth {
+            // Refused when registered: nothing was registered, and the row failed.
+            None => "失敗",
+            Some(s) => match s.status {
+                ShoukaiStatus::SeijouShuuryou | ShoukaiStatus::Gaitounashi => "成功",
+                ShoukaiStatus::Shorimachi | ShoukaiStatus::Kaitoumachi => "未完了",
+                _ => "失敗",
+            },
+        };
+        if said != expected {
+            problems.push(format!(
+                "行「{test_id}」を「{said}」としていますが、中間サーバーでは{} (「{expected}」であるはず)",
+                truth
+                    .as_ref()
+                    .map_or("照会が登録されていません".to_owned(), |s| format!("照会は「{}」", s.status.label()))
+            ));
+        }
+        if expected == "失敗" && item.get("error").is_none_or(Value::is_null) {
+            problems.push(format!(
+                "行「{test_id}」は失敗ですが、error (エラーコードとメッセージ) がありません"
+            ));
+        }
+    }
+    verdict(problems)
+}
