@@ -243,6 +243,12 @@ fn the_kizon_gyomu_examples_are_valid() {
         } else if value["items"][0].get("kiroku_kubun").is_some() {
             check_observation("kiroku", &value).unwrap_or_else(|e| panic!("{e}\n{example}"));
             "kiroku"
+        } else if value.get("denbun").is_some() {
+            check_observation("toiawase", &value).unwrap_or_else(|e| panic!("{e}\n{example}"));
+            "toiawase"
+        } else if value["items"][0].get("yuukou_kigen").is_some() {
+            check_observation("teikyou", &value).unwrap_or_else(|e| panic!("{e}\n{example}"));
+            "teikyou"
         } else if value["items"][0].get("test_id").is_some() {
             check_observation("kikan_test", &value).unwrap_or_else(|e| panic!("{e}\n{example}"));
             "kikan_test"

@@ -574,12 +574,23 @@ impl World {
                     spec.tokutei
                 ))
             })?;
-            let dataset = layout.dataset(&spec.dataset).ok_or_else(|| {
-                StepError::Suite(format!(
-                    "{} の {} 版にデータセット {} はありません",
-                    spec.tokutei, layout.version, spec.dataset
-                ))
-            })?;
+            // The edition in force, or a later one for a dataset a revision adds.
+            let dataset = layout
+                .dataset(&spec.dataset)
+                .or_else(|| {
+                    layouts.tokutei(&tokutei).and_then(|t| {
+                        t.layouts
+                            .iter()
+                            .rev()
+                            .find_map(|l| l.dataset(&spec.dataset))
+                    })
+                })
+                .ok_or_else(|| {
+                    StepError::Suite(format!(
+                        "{} のどの版にもデータセット {} はありません",
+                        spec.tokutei, spec.dataset
+                    ))
+                })?;
             let mut items = sample_items(dataset, person.index + 1, &spec.record_key);
             for (name, value) in &spec.overrides {
                 match items.iter_mut().find(|i| i.name == *name) {

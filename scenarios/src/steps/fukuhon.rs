@@ -57,6 +57,26 @@ pub fn steps() -> Vec<StepDef> {
         ),
         step!(r"夜間バッチの処理結果にエラーはない", no_batch_errors),
         step!(
+            r"中間サーバーには正本の(\S+?)のすべてのレコードが(\S+?)版の副本として登録されている",
+            all_in_edition
+        ),
+        step!(
+            r"中間サーバーには(\S+?)の(\S+?)版の副本が残っていない",
+            old_edition_gone
+        ),
+        step!(
+            r"中間サーバーには(\S+?)の(D\d+)の副本が(残っている|残っていない)",
+            dataset_held
+        ),
+        step!(
+            r"中間サーバーには(\S+?)の(D\d+)の副本が住民ごとに最新の1件だけ登録されている",
+            latest_only
+        ),
+        step!(
+            r"中間サーバーの(\S+?)の副本は、(\d{4})年分だけが(\S+?)版で登録し直されている",
+            current_year_only
+        ),
+        step!(
             r"中間サーバーが上限を超えたとして断ったファイルはない",
             no_over_cap
         ),
@@ -663,6 +683,263 @@ async fn fuka_as_seihon(world: &mut World, _args: Args) -> StepResult {
     }
     for (t, d) in held.difference(&want) {
         problems.push(format!("{t} の {d} が正本にないのに自動応答不可のままです"));
+    }
+    verdict(problems)
+}
+
+// ---- 改版 (FUK-06〜FUK-10) -------------------------------------------------------------------------
+
+/// Every 副本 the 中間サーバー holds for the scenario's tenant and one 特定個人情報, for the
+/// people of the 正本.
+fn held_of(
+    world: &World,
+    tokutei: &str,
+) -> Result<Vec<renkei_simulator::chukan::db::StoredFukuhon>, StepError> {
+    catch_up(world)?;
+    let kikan = own_tenant(world)?.kikan();
+    let code: TokuteiKojinJohoMeiCode = tokutei
+        .parse()
+        .map_err(|_| StepError::Suite(format!("特定個人情報名コード「{tokutei}」")))?;
+    let live = started(world)?;
+    let mut people: Vec<String> = live
+        .kizon
+        .seihon
+        .iter()
+        .filter(|r| r.tokutei == tokutei)
+        .map(|r| r.tougou_atena_bango.clone())
+        .collect();
+    people.sort();
+    people.dedup();
+    let db = live.stack.chukan.db();
+    let mut held = Vec::new();
+    for tougou in people {
+        let tougou: TougouAtenaBango = tougou
+            .parse()
+            .map_err(|_| StepError::Suite(format!("団体内統合宛名番号「{tougou}」")))?;
+        held.extend(
+            db.fukuhon_of(kikan, tougou, code)
+                .map_err(|e| StepError::Suite(e.to_string()))?,
+        );
+    }
+    Ok(held)
+}
+
+fn describe(held: &[renkei_simulator::chukan::db::StoredFukuhon]) -> String {
+    held.iter()
+        .map(|f| {
+            format!(
+                "{} {} {} v{} ({}版) レコード識別番号 {}",
+                f.tougou, f.dataset, f.record_key, f.major_version, f.edition, f.record_id
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The major version of `dataset` of a 特定個人情報 in `edition`.
+fn major_in(world: &World, tokutei: &str, edition: &str, dataset: &str) -> Option<u16> {
+    let code: TokuteiKojinJohoMeiCode = tokutei.parse().ok()?;
+    world
+        .ctx
+        .catalogs
+        .layouts
+        .layout(&code, edition)?
+        .dataset(dataset)
+        .map(|d| d.major_version)
+}
+
+fn edition_known(world: &World, edition: &str) -> Result<(), StepError> {
+    world
+        .ctx
+        .catalogs
+        .layouts
+        .edition(edition)
+        .map(|_| ())
+        .ok_or_else(|| {
+            StepError::Suite(format!("データ標準レイアウトに版「{edition}」はありません"))
+        })
+}
+
+async fn all_in_edition(world: &mut World, args: Args) -> StepResult {
+    world.live().await?;
+    let tokutei = tokutei_code(world, args.get(0))?;
+    let edition = args.get(1).to_owned();
+    edition_known(world, &edition)?;
+    let held = held_of(world, &tokutei)?;
+    world.note(
+        "note",
+        format!("中間サーバーの {tokutei} の副本"),
+        describe(&held),
+    );
+    let mut problems = Vec::new();
+    let records: Vec<_> = started(world)?
+        .kizon
+        .seihon
+        .iter()
+        .filter(|r| r.tokutei == tokutei)
+        .cloned()
+        .collect();
+    for record in records {
+        let Some(major) = major_in(world, &tokutei, &edition, &record.dataset) else {
+            continue; // a dataset the edition does not have
+        };
+        let found = held.iter().any(|f| {
+            f.tougou.to_string() == record.tougou_atena_bango
+                && f.dataset == record.dataset
+                && f.record_key == record.record_key
+                && f.major_version == major
+        });
+        if !found {
+            problems.push(format!(
+                "正本「{}」({} {}) の {edition} 版 (メジャーバージョン {major}) の副本が登録されていません",
+                record.seihon_id, record.dataset, record.record_key
+            ));
+        }
+    }
+    verdict(problems)
+}
+
+async fn old_edition_gone(world: &mut World, args: Args) -> StepResult {
+    world.live().await?;
+    let tokutei = tokutei_code(world, args.get(0))?;
+    let edition = args.get(1).to_owned();
+    edition_known(world, &edition)?;
+    let today = started(world)?.today();
+    let in_force = world
+        .ctx
+        .catalogs
+        .layouts
+        .edition_in_force(today)
+        .map(|e| e.version.clone())
+        .unwrap_or_default();
+    let held = held_of(world, &tokutei)?;
+    world.note(
+        "note",
+        format!("中間サーバーの {tokutei} の副本"),
+        describe(&held),
+    );
+    // Old: its (dataset, major version) is the old edition's and not the edition in force's.
+    let stale: Vec<String> = held
+        .iter()
+        .filter(|f| {
+            major_in(world, &tokutei, &edition, &f.dataset) == Some(f.major_version)
+                && major_in(world, &tokutei, &in_force, &f.dataset) != Some(f.major_version)
+        })
+        .map(|f| {
+            format!(
+                "{} {} {} v{}",
+                f.tougou, f.dataset, f.record_key, f.major_version
+            )
+        })
+        .collect();
+    if stale.is_empty() {
+        return Ok(());
+    }
+    Err(StepError::Fail(format!(
+        "{edition} 版の副本が {today} にまだ残っています (連携開始日のあとは削除する): {}",
+        stale.join(", ")
+    )))
+}
+
+async fn dataset_held(world: &mut World, args: Args) -> StepResult {
+    world.live().await?;
+    let tokutei = tokutei_code(world, args.get(0))?;
+    let dataset = args.get(1);
+    let want = args.get(2) == "残っている";
+    let held = held_of(world, &tokutei)?;
+    world.note(
+        "note",
+        format!("中間サーバーの {tokutei} の副本"),
+        describe(&held),
+    );
+    let today = started(world)?.today();
+    let has = held.iter().any(|f| f.dataset == dataset);
+    match (want, has) {
+        (true, false) => Err(StepError::Fail(format!(
+            "{dataset} の副本が {today} にはもうありません (廃止されたデータセットは連携開始日から30日は削除しない)"
+        ))),
+        (false, true) => Err(StepError::Fail(format!(
+            "{dataset} の副本が {today} にまだ残っています (連携開始日から30日が過ぎたら削除する)"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+async fn latest_only(world: &mut World, args: Args) -> StepResult {
+    world.live().await?;
+    let tokutei = tokutei_code(world, args.get(0))?;
+    let dataset = args.get(1).to_owned();
+    let held = held_of(world, &tokutei)?;
+    world.note(
+        "note",
+        format!("中間サーバーの {tokutei} の副本"),
+        describe(&held),
+    );
+    let mut problems = Vec::new();
+    let records: Vec<_> = started(world)?
+        .kizon
+        .seihon
+        .iter()
+        .filter(|r| r.tokutei == tokutei && r.dataset == dataset)
+        .cloned()
+        .collect();
+    let mut people: Vec<&str> = records
+        .iter()
+        .map(|r| r.tougou_atena_bango.as_str())
+        .collect();
+    people.sort_unstable();
+    people.dedup();
+    for person in people {
+        let latest = records
+            .iter()
+            .filter(|r| r.tougou_atena_bango == person)
+            .map(|r| r.record_key.as_str())
+            .max()
+            .unwrap_or("");
+        let stored: Vec<&str> = held
+            .iter()
+            .filter(|f| f.tougou.to_string() == person && f.dataset == dataset)
+            .map(|f| f.record_key.as_str())
+            .collect();
+        if stored != [latest] {
+            problems.push(format!(
+                "{person} の {dataset} の副本は {stored:?} です (最新の {latest} の1件だけであるはず)"
+            ));
+        }
+    }
+    verdict(problems)
+}
+
+async fn current_year_only(world: &mut World, args: Args) -> StepResult {
+    world.live().await?;
+    let tokutei = tokutei_code(world, args.get(0))?;
+    let year = args.get(1).to_owned();
+    let edition = args.get(2).to_owned();
+    edition_known(world, &edition)?;
+    let held = held_of(world, &tokutei)?;
+    world.note(
+        "note",
+        format!("中間サーバーの {tokutei} の副本"),
+        describe(&held),
+    );
+    let mut problems = Vec::new();
+    if held.is_empty() {
+        problems.push(format!("{tokutei} の副本がありません"));
+    }
+    for f in &held {
+        let current = f.record_key.starts_with(&year);
+        if current && f.edition != edition {
+            problems.push(format!(
+                "{} {} {} は {} 版のままです ({year}年分は {edition} 版で登録し直す)",
+                f.tougou, f.dataset, f.record_key, f.edition
+            ));
+        }
+        if !current && f.edition == edition {
+            problems.push(format!(
+                "{} {} {} を {edition} 版で登録し直しています (過去分は登録し直さない)",
+                f.tougou, f.dataset, f.record_key
+            ));
+        }
     }
     verdict(problems)
 }

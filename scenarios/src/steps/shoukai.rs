@@ -118,6 +118,15 @@ pub fn steps() -> Vec<StepDef> {
         ),
         step!(r"相手の団体の照会は提供済みになっている", partner_answered),
         step!(
+            r"既存業務システムは相手の団体の提供の求めに有効期間切れ事前通知を受けたと示している",
+            jizen_tsuuchi_shown
+        ),
+        step!(r"職員が依頼「(\S+?)」の問合せ資料を作る", toiawase),
+        step!(
+            r"依頼「(\S+?)」の問合せ資料には、エラーと電文があり、本人を識別できる値がない",
+            toiawase_masked
+        ),
+        step!(
             r"既存業務システムの情報提供等記録は中間サーバーの記録と同じである",
             kiroku_as_chukan
         ),
@@ -211,7 +220,8 @@ async fn partner_fugou(world: &mut World, args: Args) -> StepResult {
 }
 
 /// 副本 records of these (resident n, 特定個人情報): every dataset of the edition in force, for
-/// 2025年度 or 基準日 2025-04-01; `tougou` gives the person's number on the registering side.
+/// last year's 年度 or 基準日 (April 1st of last year); `tougou` gives the person's number on the
+/// registering side.
 fn fukuhon_records(
     world: &World,
     wanted: &[(u64, String)],
@@ -228,8 +238,8 @@ fn fukuhon_records(
             .ok_or_else(|| StepError::Suite(format!("{tokutei} のレイアウトがありません")))?;
         for dataset in &layout.datasets {
             let record_key = match dataset.query_key {
-                renkei_fixtures::catalog::QueryKey::Nendo => "2025".to_owned(),
-                _ => "20250401".to_owned(),
+                renkei_fixtures::catalog::QueryKey::Nendo => (today.year() - 1).to_string(),
+                _ => format!("{}0401", today.year() - 1),
             };
             records.push(SeihonRecord {
                 seihon_id: format!("{prefix}-{n}-{}", dataset.code),
@@ -611,9 +621,12 @@ fn jouken(world: &World, tokutei: &str) -> Result<Value, StepError> {
         .layouts
         .version_in_force(&code, today)
         .ok_or_else(|| StepError::Suite(format!("{tokutei} のレイアウトがありません")))?;
+    // Last 年度, or from last April to the end of this year: what the 副本 of the scenarios
+    // (last year's, or this year's 基準日) fall in.
+    let year = today.year();
     Ok(match layout.datasets.first().map(|d| d.query_key) {
-        Some(renkei_fixtures::catalog::QueryKey::Nendo) => json!({"nendo": "2025"}),
-        _ => json!({"kaishi": "2025-04-01", "shuryo": "2026-03-31"}),
+        Some(renkei_fixtures::catalog::QueryKey::Nendo) => json!({"nendo": (year - 1).to_string()}),
+        _ => json!({"kaishi": format!("{}-04-01", year - 1), "shuryo": format!("{year}-12-31")}),
     })
 }
 
@@ -630,6 +643,9 @@ async fn shoukai(world: &mut World, args: Args) -> StepResult {
     world.live().await?;
     let irai_id = args.get(0).to_owned();
     let person = resident(world, args.number(1)?)?;
+    world
+        .memo
+        .insert(format!("irai_person:{irai_id}"), args.get(1).to_owned());
     let tokutei = tokutei_code(world, args.get(2))?;
     let (jimu, tetsuzuki) = jimu(world, args.get(3))?;
     let irai = json!([{
@@ -969,8 +985,15 @@ async fn partner_shoukai(world: &mut World, args: Args) -> StepResult {
         }
         None => {
             items.push(("照会条件区分", "2".into()));
-            items.push(("開始日", "2025-04-01".into()));
-            items.push(("終了日", "2026-03-31".into()));
+            let text = |key: &str| {
+                jouken
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            items.push(("開始日", text("kaishi")));
+            items.push(("終了日", text("shuryo")));
         }
     }
     let pairs: Vec<(&str, &str)> = items.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -1394,11 +1417,12 @@ async fn partner_answered(world: &mut World, _args: Args) -> StepResult {
         return Ok(());
     }
     Err(StepError::Fail(format!(
-        "{PARTNER_NAME}の照会 (処理通番 {tsuuban}) は「{}」のままです (提供の求めから {} の間に提供されていない)",
+        "{PARTNER_NAME}の照会 (処理通番 {tsuuban}) は「{}」のままです (提供の求め ({}) から今 ({}) までに提供されていない)",
         truth.status.label(),
         truth
             .motome_at
-            .map_or("—".to_owned(), crate::runner::rfc3339)
+            .map_or("—".to_owned(), crate::runner::rfc3339),
+        crate::runner::rfc3339(started(world)?.stack.clock.now())
     )))
 }
 
@@ -1553,6 +1577,110 @@ async fn kikan_test_as_chukan(world: &mut World, _args: Args) -> StepResult {
         if expected == "失敗" && item.get("error").is_none_or(Value::is_null) {
             problems.push(format!(
                 "行「{test_id}」は失敗ですが、error (エラーコードとメッセージ) がありません"
+            ));
+        }
+    }
+    verdict(problems)
+}
+
+async fn jizen_tsuuchi_shown(world: &mut World, _args: Args) -> StepResult {
+    let tsuuban = world
+        .memo
+        .get("partner_shoukai")
+        .cloned()
+        .ok_or_else(|| StepError::Suite("相手の団体の照会がまだありません".into()))?;
+    let body = world
+        .observe(Role::KizonGyomu, "teikyou", &[])
+        .await?
+        .ok_or_else(|| StepError::Fail("/teikyou が 404 です".into()))?;
+    let items = body
+        .get("items")
+        .and_then(Value::as_array)
+        .ok_or_else(|| malformed("/teikyou の items", &body))?;
+    let Some(item) = items
+        .iter()
+        .find(|i| text(i, "shori_tsuuban") == Some(tsuuban.as_str()))
+    else {
+        return Err(StepError::Fail(format!(
+            "/teikyou に相手の団体の提供の求め (処理通番 {tsuuban}) がありません"
+        )));
+    };
+    if item.get("jizen_tsuuchi").and_then(Value::as_bool) == Some(true) {
+        return Ok(());
+    }
+    Err(StepError::Fail(format!(
+        "処理通番 {tsuuban} の提供の求めに有効期間切れ事前通知が届いているのに、/teikyou の jizen_tsuuchi が true ではありません (通知 IF_OSR_10611_R01 を読んでいない)"
+    )))
+}
+
+async fn toiawase(world: &mut World, args: Args) -> StepResult {
+    world
+        .job(
+            Role::KizonGyomu,
+            "toiawase",
+            &[("irai_id", json!(args.get(0)))],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn toiawase_masked(world: &mut World, args: Args) -> StepResult {
+    let irai_id = args.get(0);
+    let n: u64 = world
+        .memo
+        .get(&format!("irai_person:{irai_id}"))
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| StepError::Suite(format!("依頼「{irai_id}」はこのシナリオにありません")))?;
+    let person = resident(world, n)?;
+    let body = world
+        .observe(
+            Role::KizonGyomu,
+            "toiawase",
+            &[("irai_id", irai_id.to_owned())],
+        )
+        .await?
+        .ok_or_else(|| StepError::Fail(format!("/toiawase?irai_id={irai_id} が 404 です")))?;
+    let mut problems = Vec::new();
+    // What the 中間サーバー answered: the error code the material must carry.
+    let codes: Vec<String> = own_exchanges(world)?
+        .iter()
+        .filter(|e| e.route.starts_with("/ws/IF_SKI_"))
+        .flat_map(|e| {
+            renkei_simulator::chukan::client::values(&e.response_body.text(), "エラーコード")
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let code = body
+        .get("error")
+        .and_then(|e| e.get("code"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if code.is_empty() || !codes.iter().any(|c| c == code) {
+        problems.push(format!(
+            "問合せ資料のエラーコード「{code}」は、中間サーバーが返したもの ({codes:?}) ではありません"
+        ));
+    }
+    let denbun: Vec<&str> = body
+        .get("denbun")
+        .and_then(Value::as_array)
+        .map(|d| d.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if !denbun.iter().any(|d| d.contains("IF_SKI_10711")) {
+        problems.push("問合せ資料に照会の電文 (IF_SKI_10711) がありません".into());
+    }
+    let text = body.to_string();
+    let personal = [
+        ("団体内統合宛名番号", person.tougou_atena_bango.to_string()),
+        ("個人番号", person.kojin_bango.to_string()),
+        ("氏名", person.shimei.clone()),
+        ("氏名 (カナ)", person.shimei_kana.clone()),
+    ];
+    for (what, value) in personal {
+        if !value.is_empty() && text.contains(&value) {
+            problems.push(format!(
+                "問合せ資料に本人の{what}がマスキングされずに入っています"
             ));
         }
     }

@@ -37,6 +37,7 @@ pub fn required_jobs(role: Role) -> &'static [&'static str] {
             "kiroku_henkou",
             "kiroku",
             "kikan_test",
+            "toiawase",
         ],
     }
 }
@@ -58,6 +59,7 @@ pub const KNOWN_JOBS: &[&str] = &[
     "kiroku_henkou",
     "kiroku",
     "kikan_test",
+    "toiawase",
 ];
 
 /// A checked `sut.toml`.

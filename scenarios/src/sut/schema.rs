@@ -9,7 +9,7 @@ use serde_json::Value;
 const OBSERVE: &str = include_str!("../../../docs/schemas/observe.schema.json");
 const OBSERVE_ID: &str = "https://renkei.invalid/schemas/observe.schema.json";
 /// The observation paths, each a `$defs` entry of the schema.
-pub const OBSERVATIONS: [&str; 10] = [
+pub const OBSERVATIONS: [&str; 12] = [
     "shinsei",
     "tsuchi",
     "ikkatsu",
@@ -20,6 +20,8 @@ pub const OBSERVATIONS: [&str; 10] = [
     "shoukai",
     "kiroku",
     "kikan_test",
+    "teikyou",
+    "toiawase",
 ];
 
 struct Compiled {

@@ -53,13 +53,20 @@ pub enum DefectKind {
     FukuhonDeletionIgnored,
     FukuhonNoTotsugou,
     JidouOutouFukaIgnored,
+    MajorNewVersionLate,
+    OldVersionDeletedEarly,
+    AddedDatasetPastIncluded,
+    AbolishedDeletedAtStart,
+    MinorAllYears,
     ShoukaiWithoutFugou,
     ShoukaiWithoutLegalCheck,
     ShoukaiResultNotFetched,
     ShoukaiInStopWindow,
     GaitouNashiAsError,
     ToriyameKeepsPolling,
-    TeikyouTodayOnly,
+    TeikyouWeekOnly,
+    TeikyouCurrentEditionOnly,
+    JizenTsuuchiIgnored,
     KirokuGaitouNashiDropped,
     KikanTestZeimuOnly,
     KikanTestSentIsSuccess,
@@ -69,6 +76,7 @@ pub enum DefectKind {
     KirokuJiyuuIgnored,
     KirokuFukaijiIgnored,
     TlsCertCached,
+    ToiawaseUnmasked,
 }
 
 /// 表の一行: `--list-defects` が JSON で出すもの。
@@ -361,6 +369,36 @@ pub static DEFECTS: &[Defect] = &[
         "正本の jidou_outou_fuka を中間サーバーに設定しない (IF_TKY_10814_R01 を呼ばない)",
     ),
     d(
+        "major-new-version-late",
+        "FUK-06",
+        DefectKind::MajorNewVersionLate,
+        "メジャー改版の新しい版の副本を、連携開始日の前には登録せず、連携開始日 (新しい版が有効になった日) から登録する (旧版の副本の削除の時期は正しい)",
+    ),
+    d(
+        "old-version-deleted-early",
+        "FUK-07",
+        DefectKind::OldVersionDeletedEarly,
+        "メジャー改版で、新しい版の副本が登録されたら、連携開始日を待たずに旧版の副本を削除する (新しい版の副本は正しく連携開始日の前に登録する)",
+    ),
+    d(
+        "added-dataset-past-included",
+        "FUK-08",
+        DefectKind::AddedDatasetPastIncluded,
+        "新しい版で追加されたデータセットに、本人ごとの最新の1件だけでなく、正本のすべてのレコード (過去分を含む) を登録する",
+    ),
+    d(
+        "abolished-deleted-at-start",
+        "FUK-09",
+        DefectKind::AbolishedDeletedAtStart,
+        "廃止されたデータセットの副本を、連携開始日から30日 (提供の求めの有効期間) を待たずに連携開始日に削除する",
+    ),
+    d(
+        "minor-all-years",
+        "FUK-10",
+        DefectKind::MinorAllYears,
+        "マイナー改版の連携開始日に、当年分だけでなくすべての年のレコードを新しい版で登録し直す (更新)",
+    ),
+    d(
         "shoukai-without-fugou",
         "SKI-01",
         DefectKind::ShoukaiWithoutFugou,
@@ -397,10 +435,10 @@ pub static DEFECTS: &[Defect] = &[
         "照会の取りやめ (IF_SKI_10714_R01) は送るが、取りやめた照会の状況をその後の shoukai_kekka でも IF_SKI_10712_R01 で聞き続ける",
     ),
     d(
-        "teikyou-today-only",
+        "teikyou-week-only",
         "TKY-01",
-        DefectKind::TeikyouTodayOnly,
-        "teikyou ジョブで、提供の求めの日時が今日 (シミュレーターの時計の日付) のものしか確認・送信許可しない",
+        DefectKind::TeikyouWeekOnly,
+        "teikyou ジョブで、提供の求めの日時から 7 日を過ぎたものを有効期間切れとみなし、確認・送信許可しない (7 日のうちのものには正しく答える)",
     ),
     d(
         "kiroku-gaitou-nashi-dropped",
@@ -455,6 +493,24 @@ pub static DEFECTS: &[Defect] = &[
         "SEC-01",
         DefectKind::TlsCertCached,
         "既存業務システムが中間サーバーへのクライアント証明書と鍵を reset のときに一度だけ読み、シナリオの間ずっとそれを使う (入れ替えられたファイルを読み直さない)",
+    ),
+    d(
+        "teikyou-current-edition-only",
+        "TKY-02",
+        DefectKind::TeikyouCurrentEditionOnly,
+        "teikyou ジョブで、提供する副本のデータセットがいま有効な版のレイアウトにない提供の求め (切替の前に受けた、廃止されたデータセットのもの) を確認・送信許可しない",
+    ),
+    d(
+        "jizen-tsuuchi-ignored",
+        "TKY-03",
+        DefectKind::JizenTsuuchiIgnored,
+        "teikyou ジョブで通知 (IF_OSR_10611_R01) を読まないので、有効期間切れ事前通知を受けた提供の求めを先にせず、/teikyou の jizen_tsuuchi がいつも false (提供の求めにはすべて正しく答える)",
+    ),
+    d(
+        "toiawase-unmasked",
+        "SEC-02",
+        DefectKind::ToiawaseUnmasked,
+        "問合せ資料 (toiawase) の電文とエラーメッセージを、団体内統合宛名番号・個人番号・氏名などをマスキングせずにそのまま載せる",
     ),
 ];
 
@@ -517,10 +573,11 @@ mod tests {
     #[test]
     fn each_kizon_requirement_has_exactly_one_defect() {
         for req in [
-            "FUK-01", "FUK-02", "FUK-03", "FUK-04", "FUK-05", "FUK-11", "FUK-12", "FUK-13",
-            "FUK-14", "SKI-01", "SKI-02", "SKI-03", "SKI-07", "SKI-09", "SKI-10", "TKY-01",
-            "TKM-01", "KIK-02", "KIK-03", "KIK-04", "SKI-04", "SKI-08", "TKM-02a", "TKM-02b",
-            "SEC-01",
+            "FUK-01", "FUK-02", "FUK-03", "FUK-04", "FUK-05", "FUK-06", "FUK-07", "FUK-08",
+            "FUK-09", "FUK-10", "FUK-11", "FUK-12", "FUK-13", "FUK-14", "SKI-01", "SKI-02",
+            "SKI-03", "SKI-07", "SKI-09", "SKI-10", "TKY-01", "TKM-01", "KIK-02", "KIK-03",
+            "KIK-04", "SKI-04", "SKI-08", "TKM-02a", "TKM-02b", "SEC-01", "TKY-02", "TKY-03",
+            "SEC-02",
         ] {
             assert_eq!(
                 DEFECTS.iter().filter(|d| d.requirement == req).count(),

@@ -67,11 +67,12 @@ pub async fn run(app: &App, name: &str, request: JobRequest) -> JobAnswer {
         "fugou_shutoku" => fugou_shutoku(app, &request).await,
         "fukuhon_touroku" | "shoukai" | "shoukai_kekka" | "toriyame" | "teikyou"
         | "kiroku_henkou" | "kiroku" | "kikan_test" => kizon(app, &name, &request).await,
+        "toiawase" => toiawase(app, &request).await,
         other => {
             return JobAnswer::failed(
                 404,
                 format!(
-                    "ジョブ「{other}」はありません (reset, torikomi, shinsa, juki_renkei, honnin_kakunin, jumin_toroku, fugou_shutoku, fukuhon_touroku, shoukai, shoukai_kekka, toriyame, teikyou, kiroku_henkou, kiroku, kikan_test)"
+                    "ジョブ「{other}」はありません (reset, torikomi, shinsa, juki_renkei, honnin_kakunin, jumin_toroku, fugou_shutoku, fukuhon_touroku, shoukai, shoukai_kekka, toriyame, teikyou, kiroku_henkou, kiroku, kikan_test, toiawase)"
                 ),
             );
         }
@@ -292,6 +293,21 @@ async fn kizon(app: &App, name: &str, request: &JobRequest) -> Result<JobAnswer>
         KizonWork::KikanTest(plan) => to_json(kizon::shoukai::kikan_test(&mut ctx, plan).await?),
     };
     Ok(JobAnswer::done(json!({ "job": name, "report": report })))
+}
+
+/// `toiawase` (既存業務システム): 依頼 `irai_id` の照会の問合せ資料を作る (docs/kizon-gyomu.md「問合せ資料」)。
+/// 保管した電文から作るので、中間サーバーにはつなぎません。知らない依頼なら何もせずに 200 です。
+async fn toiawase(app: &App, request: &JobRequest) -> Result<JobAnswer> {
+    current_config(app, request)?;
+    let irai_id = match param(request, "irai_id") {
+        Ok(id) => id,
+        Err(e) => return Ok(JobAnswer::failed(400, e.0)),
+    };
+    let _state = app.jobs.lock().await;
+    let report = kizon::toiawase::toiawase(app, irai_id)?;
+    Ok(JobAnswer::done(
+        json!({ "job": "toiawase", "report": to_json(report) }),
+    ))
 }
 
 fn to_json<T: serde::Serialize>(report: T) -> Value {

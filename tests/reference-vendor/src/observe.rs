@@ -317,3 +317,46 @@ pub fn kikan_test(app: &App) -> Result<Answer> {
         .collect();
     Ok(ok(json!({ "items": items })))
 }
+
+/// `GET /teikyou`: 知っている提供の求め (docs/kizon-gyomu.md「GET /teikyou」)。`jizen_tsuuchi` は、読んだ通知に
+/// その処理通番の有効期間切れ事前通知があったか。
+pub fn teikyou(app: &App) -> Result<Answer> {
+    let store = app.store();
+    let jizen = store.kizon_jizen_tsuuchi()?;
+    let items: Vec<Value> = store
+        .kizon_teikyou_all()?
+        .into_iter()
+        .map(|t| {
+            json!({
+                "shori_tsuuban": t.shori_tsuuban,
+                "shoukaisha": t.shoukaisha,
+                "tokutei": t.tokutei,
+                "motome_nichiji": t.motome_nichiji,
+                "yuukou_kigen": t.yuukou_kigen,
+                "status": t.status,
+                "jizen_tsuuchi": jizen.contains(&t.shori_tsuuban),
+            })
+        })
+        .collect();
+    Ok(ok(json!({ "items": items })))
+}
+
+/// `GET /toiawase?irai_id=…`: `toiawase` ジョブで作った問合せ資料 (docs/kizon-gyomu.md「問合せ資料」)。
+/// 知らない依頼、まだ資料を作っていない依頼なら 404。
+pub fn toiawase(app: &App, query: &HashMap<String, String>) -> Result<Answer> {
+    let Some(irai_id) = query.get("irai_id") else {
+        return Ok(error(400, "irai_id がありません"));
+    };
+    let store = app.store();
+    if let Some(shiryou) = store.kizon_toiawase(irai_id)? {
+        return Ok(ok(shiryou));
+    }
+    Ok(if store.kizon_shoukai(irai_id)?.is_some() {
+        error(
+            404,
+            format!("依頼 {irai_id} の問合せ資料はまだ作っていません (toiawase ジョブで作ります)"),
+        )
+    } else {
+        error(404, format!("依頼 {irai_id} はありません"))
+    })
+}

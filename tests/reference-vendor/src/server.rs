@@ -68,6 +68,18 @@ pub fn router(app: Arc<App>) -> Router {
             get(|State(app): State<Arc<App>>| async move { answer(observe::kikan_test(&app)) }),
         )
         .route(
+            "/renkei/v1/teikyou",
+            get(|State(app): State<Arc<App>>| async move { answer(observe::teikyou(&app)) }),
+        )
+        .route(
+            "/renkei/v1/toiawase",
+            get(
+                |State(app): State<Arc<App>>, Query(q): Query<HashMap<String, String>>| async move {
+                    answer(observe::toiawase(&app, &q))
+                },
+            ),
+        )
+        .route(
             "/renkei/v1/jumin",
             get(
                 |State(app): State<Arc<App>>, Query(q): Query<HashMap<String, String>>| async move {

@@ -11,7 +11,8 @@
 mod kizon;
 
 pub use kizon::{
-    FileRow, FukuhonKansatsu, FukuhonKansatsuItem, KirokuRow, Okutta, SeihonRow, TsuuchiRow,
+    DenbunRow, FileRow, FukuhonKansatsu, FukuhonKansatsuItem, JIZEN_TSUUCHI, KirokuRow, Okutta,
+    SeihonFukuhon, SeihonRow, TeikyouRow, TsuuchiRow,
 };
 
 use crate::error::{Error, Result};
@@ -81,14 +82,18 @@ CREATE TABLE IF NOT EXISTS tougou_atena (
   fugou_uketsuke TEXT, fugou_detail TEXT, fugou_checked_at TEXT);
 "#;
 
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 20] = [
     "kizon_seihon",
+    "kizon_seihon_fukuhon",
     "kizon_fukuhon",
     "kizon_fukuhon_file",
     "kizon_shoukai",
     "kizon_kikan_test",
     "kizon_kiroku",
     "kizon_tsuuchi",
+    "kizon_teikyou",
+    "kizon_denbun",
+    "kizon_toiawase",
     "meta",
     "tougou_atena",
     "atena",

@@ -299,6 +299,32 @@ async fn shoukai_checks_the_legal_basis_the_fugou_and_the_hours() {
     k.vendor.ok("teikyou", &k.config, json!({})).await;
     let (status, _) = k.vendor.observe("kiroku").await;
     assert_eq!(status, 200);
+    assert!(k.vendor.items("teikyou").await.is_empty());
+
+    // 問合せ資料: 知らない依頼は何もせずに 2xx、観察は 404。エラーで終わった Q1 の資料には、エラーと、符号の
+    // 確認・取得の電文 (個人番号つき) があり、個人を識別できる値は同じ文字数の * になっている
+    let r = k
+        .vendor
+        .ok("toiawase", &k.config, json!({"irai_id": "nai"}))
+        .await;
+    assert_eq!(r["report"]["tsukutta"], false, "{r}");
+    assert_eq!(k.vendor.observe("toiawase?irai_id=nai").await.0, 404);
+    assert_eq!(k.vendor.observe("toiawase?irai_id=Q1").await.0, 404);
+    k.vendor
+        .ok("toiawase", &k.config, json!({"irai_id": "Q1"}))
+        .await;
+    let (status, t) = k.vendor.observe("toiawase?irai_id=Q1").await;
+    assert_eq!(status, 200, "{t}");
+    let q1 = k.vendor.items("shoukai").await[0].clone();
+    assert_eq!(t["error"], q1["error"], "{t}");
+    assert!(t["hassei_nichiji"].is_string(), "{t}");
+    let text = t.to_string();
+    assert!(!text.contains(k.tougou[0].as_str()), "{text}");
+    assert!(text.contains("<個人番号>************</個人番号>"), "{text}");
+    assert!(
+        text.contains("<団体内統合宛名番号>***************</団体内統合宛名番号>"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -317,6 +343,8 @@ async fn bad_parameters_are_refused_without_touching_the_chukan() {
     let (status, _) = k.vendor.job("kikan-test", &k.config, json!({})).await;
     assert_eq!(status, 400);
     let (status, _) = k.vendor.job("toriyame", &k.config, json!({})).await;
+    assert_eq!(status, 400);
+    let (status, _) = k.vendor.job("toiawase", &k.config, json!({})).await;
     assert_eq!(status, 400);
     for bad in [
         json!({"jiyuu": "照会先の誤り"}),

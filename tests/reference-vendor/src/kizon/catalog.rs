@@ -60,8 +60,68 @@ pub struct Dataset {
 #[derive(Clone, Debug, Deserialize)]
 struct Layout {
     version: String,
+    /// 前の版からの改版の類型 (`major` など)。いちばん古い版にはありません。
+    #[serde(default)]
+    revision: Option<String>,
     #[serde(default)]
     dataset: Vec<Dataset>,
+}
+
+/// 改版の類型 (`revision`、docs/catalogs.md「データ標準レイアウト」、seed 004 §2.2)。副本の登録し直し方と
+/// 古い副本の削除の時期を決めます (docs/kizon-gyomu.md「改版」)。
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kaihan {
+    /// メジャー改版 (`major`)。
+    Major,
+    /// データセットの追加 (`dataset_added`)。
+    DatasetAdded,
+    /// データセットの廃止 (`dataset_abolished`)。
+    DatasetAbolished,
+    /// マイナー改版 (`minor`)。
+    Minor,
+}
+
+impl Kaihan {
+    /// カタログの語から。知らない語は `None` (その版には改版の定めを当てません)。
+    pub fn from_word(word: &str) -> Option<Kaihan> {
+        match word {
+            "major" => Some(Kaihan::Major),
+            "dataset_added" => Some(Kaihan::DatasetAdded),
+            "dataset_abolished" => Some(Kaihan::DatasetAbolished),
+            "minor" => Some(Kaihan::Minor),
+            _ => None,
+        }
+    }
+}
+
+/// 特定個人情報の、1つの版のレイアウト。
+#[derive(Clone, Copy, Debug)]
+pub struct BanLayout<'a> {
+    /// レイアウトの版 (`R1.6`)。
+    pub edition: &'a str,
+    /// その版の情報連携開始日 (いちばん古い版にはないことがあります)。
+    pub linkage_start: Option<Date>,
+    /// 前の版からの改版の類型。いちばん古い版と、知らない語なら `None`。
+    pub revision: Option<Kaihan>,
+    pub datasets: &'a [Dataset],
+}
+
+impl<'a> BanLayout<'a> {
+    pub fn dataset(&self, code: &str) -> Option<&'a Dataset> {
+        self.datasets.iter().find(|d| d.code == code)
+    }
+}
+
+/// ある日から見た、特定個人情報のレイアウトの移り変わり (docs/kizon-gyomu.md「改版」)。
+#[derive(Clone, Debug)]
+pub struct Utsurikawari<'a> {
+    /// その日に有効なレイアウト: その日に有効な版か、その特定個人情報がその版で改版されていなければそれより前の
+    /// 最も新しいもの。どれもなければ `None`。
+    pub yuukou: Option<BanLayout<'a>>,
+    /// `yuukou` の一つ前のレイアウト (廃止・追加されたデータセットを見分けるため)。
+    pub mae: Option<BanLayout<'a>>,
+    /// 連携開始日がまだ来ていない新しい版のレイアウト (古い順)。
+    pub shin: Vec<BanLayout<'a>>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -191,6 +251,49 @@ impl Layouts {
         Ok(InForce {
             edition: &edition.version,
             dataset: ds,
+        })
+    }
+
+    /// 特定個人情報 `tokutei` のレイアウトの、`date` から見た移り変わり。特定個人情報がレイアウトにないか、
+    /// 有効な版がなければ人が読む理由。
+    pub fn utsurikawari(&self, tokutei: &str, date: Date) -> Result<Utsurikawari<'_>, String> {
+        let edition = self
+            .edition_in_force(date)
+            .ok_or_else(|| format!("{} に有効なデータ標準レイアウトの版がありません", fmt(date)))?;
+        let limit = self.edition_index(&edition.version).unwrap_or(usize::MAX);
+        let t = self
+            .tokutei
+            .iter()
+            .find(|t| t.code == tokutei)
+            .ok_or_else(|| {
+                format!("特定個人情報名コード {tokutei} はデータ標準レイアウトにありません")
+            })?;
+        let mut layouts: Vec<(usize, BanLayout<'_>)> = t
+            .layout
+            .iter()
+            .filter_map(|l| {
+                let i = self.edition_index(&l.version)?;
+                Some((
+                    i,
+                    BanLayout {
+                        edition: &l.version,
+                        linkage_start: self.editions[i].linkage_start.as_ref().and_then(date_of),
+                        revision: l.revision.as_deref().and_then(Kaihan::from_word),
+                        datasets: &l.dataset,
+                    },
+                ))
+            })
+            .collect();
+        layouts.sort_by_key(|(i, _)| *i);
+        let current = layouts.iter().rposition(|(i, _)| *i <= limit);
+        Ok(Utsurikawari {
+            yuukou: current.map(|c| layouts[c].1),
+            mae: current.and_then(|c| c.checked_sub(1)).map(|p| layouts[p].1),
+            shin: layouts
+                .iter()
+                .filter(|(i, _)| *i > limit)
+                .map(|(_, l)| *l)
+                .collect(),
         })
     }
 

@@ -1,18 +1,19 @@
 //! 既存業務システム (docs/kizon-gyomu.md): 税・福祉などの業務システム。正本から副本を作って自治体中間サーバーに
 //! 登録し (`fukuhon_touroku`)、ほかの機関に情報照会し (`shoukai`、`shoukai_kekka`、`toriyame`)、自動応答不可の
-//! 提供の求めを職員が確かめて送り (`teikyou`)、情報提供等記録を取り込み (`kiroku`)、機関間テストを行います
-//! (`kikan_test`)。
+//! 提供の求めを職員が確かめて送り (`teikyou`)、情報提供等記録を取り込み (`kiroku`)、機関間テストを行い
+//! (`kikan_test`)、うまくいかなかった照会の問合せ資料を作ります (`toiawase`)。
 //!
 //! | モジュール | 何をするか | 文書 |
 //! |---|---|---|
 //! | [`catalog`] | データ標準レイアウト (その日に有効な版) と法令根拠 | docs/catalogs.md |
 //! | [`seihon`] | 正本ファイル (`renkei-seihon/1`) | docs/kizon-gyomu.md「正本ファイル」 |
-//! | [`fukuhon`] | 副本登録の1回: 結果の確認、正本との差、版、上限、自動応答不可、突合 | docs/chukan-fukuhon-file.md、docs/chukan-api.md |
+//! | [`fukuhon`] | 副本登録の1回: 結果の確認、正本との差、版と改版の定め、上限、自動応答不可、突合 | docs/chukan-fukuhon-file.md、docs/chukan-api.md、docs/kizon-gyomu.md「改版」 |
 //! | [`jikan`] | サービス提供時間・停止時間帯・祝日 | docs/chukan-shoukai.md「時間」 |
 //! | [`irai`] | 照会の依頼と状況の語 | docs/kizon-gyomu.md「照会」 |
 //! | [`shoukai`] | 照会 (法令根拠 → 符号 → 時間 → 送る)、状況と結果の確認、取りやめ、機関間テスト | docs/chukan-shoukai.md |
 //! | [`teikyou`] | 通知を読み、未回答の提供の求めを確認して送信許可する | docs/chukan-api.md「IF_TKY_…」 |
 //! | [`kiroku`] | 自分の側の情報提供等記録の取り込み | docs/chukan-api.md「IF_TKM_10911_R01」 |
+//! | [`toiawase`] | ヘルプデスクへの問合せ資料 (電文の個人を識別できる値をマスキング) | docs/kizon-gyomu.md「問合せ資料」 |
 //!
 //! どのジョブも、中間サーバーに断られた (時間外、上限、エラーコード) のはジョブの失敗にしません。自分の規則
 //! どおりに待たせ・やり直し・エラーとして記録し、200 で答えます。時刻はすべてシミュレーターの時計です。
@@ -25,6 +26,7 @@ pub mod kiroku;
 pub mod seihon;
 pub mod shoukai;
 pub mod teikyou;
+pub mod toiawase;
 
 use crate::app::App;
 use crate::chukan::ChukanClient;
@@ -52,6 +54,26 @@ pub struct Ctx<'a> {
     base: PathBuf,
     run: u64,
     seq: u64,
+    /// 最後に送った電文と受けた応答 ([`Ctx::take_koukan`]、問合せ資料のため)。
+    koukan: Option<Koukan>,
+}
+
+/// 送った電文と受けた応答 (そのまま)。
+#[derive(Clone, Debug)]
+pub struct Koukan {
+    pub denbun_id: String,
+    pub sent: String,
+    pub received: String,
+}
+
+impl Koukan {
+    pub fn new(denbun_id: &str, sent: String, received: &[u8]) -> Koukan {
+        Koukan {
+            denbun_id: denbun_id.to_owned(),
+            sent,
+            received: String::from_utf8_lossy(received).into_owned(),
+        }
+    }
 }
 
 /// 中間サーバーにつなげなかった・答えを読めなかった (その回を続けても同じなので、やめる理由)。
@@ -98,6 +120,7 @@ impl<'a> Ctx<'a> {
             base: base.to_owned(),
             run,
             seq: 0,
+            koukan: None,
         })
     }
 
@@ -158,7 +181,13 @@ impl<'a> Ctx<'a> {
         body: &[(&str, &str)],
     ) -> std::result::Result<Reply, Tsuushin> {
         let xml = self.build(id, body);
-        let reply = self.client.post(id, xml).await.map_err(|e| Tsuushin(e.0))?;
+        self.koukan = None;
+        let reply = self
+            .client
+            .post(id, xml.clone())
+            .await
+            .map_err(|e| Tsuushin(e.0))?;
+        self.koukan = Some(Koukan::new(id, xml, &reply.body));
         denbun::reply(id, reply.status, &reply.body).map_err(Tsuushin)
     }
 
@@ -169,12 +198,19 @@ impl<'a> Ctx<'a> {
         body: &[(&str, &str)],
     ) -> std::result::Result<Reply, Tsuushin> {
         let xml = self.build(id, body);
+        self.koukan = None;
         let reply = self
             .client
-            .post_once(id, xml)
+            .post_once(id, xml.clone())
             .await
             .map_err(|e| Tsuushin(e.0))?;
+        self.koukan = Some(Koukan::new(id, xml, &reply.body));
         denbun::reply(id, reply.status, &reply.body).map_err(Tsuushin)
+    }
+
+    /// 最後の [`Ctx::yomu`] / [`Ctx::kaeru`] で送った電文と受けた応答 (取り出すと空になります)。
+    pub fn take_koukan(&mut self) -> Option<Koukan> {
+        self.koukan.take()
     }
 
     /// 添付ファイルつきの電文を送って応答を読みます。

@@ -24,13 +24,13 @@
 use super::catalog::{KikanKind, Kumi, LegalBasis};
 use super::irai::{self, Irai};
 use super::jikan;
-use super::{Ctx, Tsuushin};
+use super::{Ctx, Koukan, Tsuushin};
 use crate::chukan::Elem;
 use crate::chukan::client::MAX_EXPORT;
 use crate::chukan::denbun::{self, Answer, Header, Reply, escape};
 use crate::defects::DefectKind;
 use crate::error::{Error, Result};
-use crate::store::FugouUpdate;
+use crate::store::{DenbunRow, FugouUpdate};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
@@ -87,6 +87,8 @@ struct Shoukai<'c, 'a> {
     ctx: &'c mut Ctx<'a>,
     legal: Option<LegalBasis>,
     fugou: HashMap<String, Fugou>,
+    /// 符号を確かめるのに送った電文と受けた応答 (その符号を要る照会の電文として書き留めます)。
+    fugou_koukan: Vec<Koukan>,
     report: Report,
 }
 
@@ -252,6 +254,7 @@ impl<'c, 'a> Shoukai<'c, 'a> {
             ctx,
             legal: None,
             fugou: HashMap::new(),
+            fugou_koukan: Vec::new(),
             report: Report::default(),
         })
     }
@@ -332,7 +335,17 @@ impl<'c, 'a> Shoukai<'c, 'a> {
                 }
             }
             if !self.ctx.seeded.has(DefectKind::ShoukaiWithoutFugou) {
-                match self.fugou(&i.tougou_atena_bango).await? {
+                let fugou = self.fugou(&i.tougou_atena_bango).await?;
+                let dame = match &fugou {
+                    Fugou::Dame(code, _) => Some(code.as_str()),
+                    _ => None,
+                };
+                let koukan: Vec<Koukan> = self.fugou_koukan.drain(..).collect();
+                let last = koukan.len();
+                for (n, k) in koukan.into_iter().enumerate() {
+                    self.denbun(&i.irai_id, k, dame.filter(|_| n + 1 == last))?;
+                }
+                match fugou {
                     Fugou::Zumi => {}
                     Fugou::Machi => {
                         i.status = irai::FUGOU_MACHI.to_owned();
@@ -461,6 +474,42 @@ impl<'c, 'a> Shoukai<'c, 'a> {
         self.ctx.app.store().kizon_shoukai_save(i).map_err(db)
     }
 
+    /// 照会 `irai_id` のために送った電文と受けた応答を書き留めます (問合せ資料のため。`error_code` は
+    /// そのやりとりで断られた、又は照会がエラーになったときのエラーコード)。
+    fn denbun(
+        &self,
+        irai_id: &str,
+        k: Koukan,
+        error_code: Option<&str>,
+    ) -> std::result::Result<(), Tsuushin> {
+        let row = DenbunRow {
+            denbun_id: k.denbun_id,
+            nichiji: self.ctx.now_text(),
+            sent: k.sent,
+            received: k.received,
+            error_code: error_code.map(str::to_owned),
+        };
+        self.ctx
+            .app
+            .store()
+            .kizon_denbun_add(irai_id, &row)
+            .map_err(db)
+    }
+
+    /// [`Ctx::yomu`] / [`Ctx::kaeru`] の最後のやりとりを、照会 `i` の電文として書き留めます。照会が
+    /// `エラー` になっていれば、そのエラーコードを添えます。
+    fn denbun_of(&mut self, i: &Irai) -> std::result::Result<(), Tsuushin> {
+        let Some(k) = self.ctx.take_koukan() else {
+            return Ok(());
+        };
+        let code = i
+            .error
+            .as_ref()
+            .filter(|_| i.status == irai::ERROR)
+            .map(|(c, _)| c.clone());
+        self.denbun(&i.irai_id, k, code.as_deref())
+    }
+
     /// `list` の `which` の照会をまとめて (一つのトランザクションで) 書きます。
     fn save_many(&self, list: &[Irai], which: &[usize]) -> std::result::Result<(), Tsuushin> {
         let rows: Vec<&Irai> = which.iter().map(|n| &list[*n]).collect();
@@ -547,9 +596,10 @@ impl<'c, 'a> Shoukai<'c, 'a> {
         let reply = self
             .ctx
             .client
-            .post(id, xml)
+            .post(id, xml.clone())
             .await
             .map_err(|e| Tsuushin(e.0))?;
+        self.fugou_koukan.push(Koukan::new(id, xml, &reply.body));
         let answer = denbun::parse(id, reply.status, &reply.body).map_err(Tsuushin)?;
         if let Answer::Ok {
             reception_number,
@@ -594,6 +644,7 @@ impl<'c, 'a> Shoukai<'c, 'a> {
             },
             Reply::Refused(e) => self.refused(i, &e.code, &e.message),
         }
+        self.denbun_of(i)?;
         self.save(i)
     }
 
@@ -819,6 +870,7 @@ impl<'c, 'a> Shoukai<'c, 'a> {
                 i.irai_id, e.code, e.message
             )),
         }
+        self.denbun_of(i)?;
         self.save(i)
     }
 
@@ -849,6 +901,7 @@ impl<'c, 'a> Shoukai<'c, 'a> {
                 i.irai_id, e.code, e.message
             )),
         }
+        self.denbun_of(i)?;
         self.save(i)
     }
 
@@ -866,7 +919,11 @@ impl<'c, 'a> Shoukai<'c, 'a> {
             ));
             return Ok(());
         }
-        match self.ctx.kaeru(TORIYAME, &[("処理通番", &tsuuban)]).await? {
+        let reply = self.ctx.kaeru(TORIYAME, &[("処理通番", &tsuuban)]).await?;
+        if let Some(k) = self.ctx.take_koukan() {
+            self.denbun(&i.irai_id, k, None)?;
+        }
+        match reply {
             Reply::Ok { body, .. } => {
                 if let Some(j) = body.child("照会状況") {
                     ateru(i, j);

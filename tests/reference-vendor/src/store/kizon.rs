@@ -1,5 +1,6 @@
 //! 既存業務システムの保管 (docs/kizon-gyomu.md): いま読んだ正本、副本のキーごとの状態、送った副本登録
-//! ファイル、照会の依頼、機関間テストの行、取り込んだ情報提供等記録、読んだ通知。
+//! ファイル、照会の依頼 (とそのために送った・受けた電文、作った問合せ資料)、機関間テストの行、取り込んだ
+//! 情報提供等記録、読んだ通知、知っている提供の求め。
 //!
 //! 副本はキー (団体内統合宛名番号・特定個人情報名コード・データセット・レコードキー・メジャーバージョン) ごとに
 //! 「登録されている (内容)」「送って結果を待っている (どのファイルの何件目)」「最後の処理結果」を持ちます。
@@ -15,24 +16,33 @@ use crate::kizon::fukuhon::sakusei::FukuhonKey;
 use crate::kizon::irai::{Irai, Jouken};
 use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub(super) const SCHEMA: &str = r#"
--- 既存業務システム: 最後に読んだ正本 (正本の順)。副本を作れなかったレコードは build_error に理由。
+-- 既存業務システム: 最後に読んだ正本 (正本の順)。副本にしなかったレコードは build_error に理由。
 CREATE TABLE IF NOT EXISTS kizon_seihon (
   seq INTEGER PRIMARY KEY,
   seihon_id TEXT NOT NULL UNIQUE,
-  fkey TEXT, major INTEGER, naiyou TEXT, build_error TEXT);
+  build_error TEXT);
+
+-- 既存業務システム: 正本のレコードごとに持つ副本 (n = 0 がその日に有効な版のもの。改版のときは新しい版のものも)。
+CREATE TABLE IF NOT EXISTS kizon_seihon_fukuhon (
+  seihon_id TEXT NOT NULL, n INTEGER NOT NULL,
+  fkey TEXT NOT NULL, major INTEGER NOT NULL, naiyou TEXT NOT NULL,
+  PRIMARY KEY (seihon_id, n));
+CREATE INDEX IF NOT EXISTS kizon_seihon_fukuhon_fkey ON kizon_seihon_fukuhon (fkey);
 
 -- 既存業務システム: 副本のキーごとに、システムが知っていること。
--- reg: 登録されている (reg_naiyou は内容、分からなければ NULL)。pend_*: 送って処理結果を待っている。
+-- reg: 登録されている (reg_naiyou は内容、reg_edition は作った版、分からなければ NULL)。
+-- pend_*: 送って処理結果を待っている。
 -- last_*: 最後の処理結果 (last_ok 1 正常 / 0 エラー)。
 CREATE TABLE IF NOT EXISTS kizon_fukuhon (
   fkey TEXT PRIMARY KEY,
   tougou TEXT NOT NULL, tokutei TEXT NOT NULL, dataset TEXT NOT NULL, record_key TEXT NOT NULL,
   major INTEGER NOT NULL, seihon_id TEXT NOT NULL,
-  reg INTEGER NOT NULL DEFAULT 0, reg_naiyou TEXT, reg_record_id TEXT,
+  reg INTEGER NOT NULL DEFAULT 0, reg_naiyou TEXT, reg_record_id TEXT, reg_edition TEXT,
   pend_kubun TEXT, pend_naiyou TEXT, pend_record_id TEXT, pend_uketsuke TEXT, pend_record_no INTEGER,
+  pend_edition TEXT,
   last_kubun TEXT, last_ok INTEGER, last_code TEXT, last_message TEXT, last_naiyou TEXT);
 CREATE INDEX IF NOT EXISTS kizon_fukuhon_pend ON kizon_fukuhon (pend_uketsuke);
 
@@ -68,16 +78,42 @@ CREATE TABLE IF NOT EXISTS kizon_kiroku (
 CREATE TABLE IF NOT EXISTS kizon_tsuuchi (
   bangou INTEGER PRIMARY KEY, shubetsu TEXT NOT NULL, shori_tsuuban TEXT NOT NULL,
   aite TEXT NOT NULL, nichiji TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS kizon_tsuuchi_tsuuban ON kizon_tsuuchi (shori_tsuuban);
+
+-- 既存業務システム: 知っている提供の求め (IF_TKY_10811_R01 で読んだもの) と、最後に知った提供ステータス。
+CREATE TABLE IF NOT EXISTS kizon_teikyou (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  shori_tsuuban TEXT NOT NULL UNIQUE, shoukaisha TEXT NOT NULL, tokutei TEXT NOT NULL,
+  motome_nichiji TEXT NOT NULL, yuukou_kigen TEXT NOT NULL, status TEXT NOT NULL);
+
+-- 既存業務システム: 照会の依頼ごとに、送った電文と受けた電文 (問合せ資料のため。マスキングは資料を作るときに)。
+-- error_code: その応答で断られた、又は照会がエラーになったときのエラーコード。
+CREATE TABLE IF NOT EXISTS kizon_denbun (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  irai_id TEXT NOT NULL, denbun_id TEXT NOT NULL, nichiji TEXT NOT NULL,
+  sent TEXT NOT NULL, received TEXT NOT NULL, error_code TEXT);
+CREATE INDEX IF NOT EXISTS kizon_denbun_irai ON kizon_denbun (irai_id);
+
+-- 既存業務システム: 作った問合せ資料 (JSON、マスキング済み)。
+CREATE TABLE IF NOT EXISTS kizon_toiawase (
+  irai_id TEXT PRIMARY KEY, shiryou TEXT NOT NULL);
 "#;
 
 /// いま読んだ正本の1レコード (保管する形)。
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SeihonRow {
     pub seihon_id: String,
-    /// 作った副本のキー。作れなかったら `None`。
-    pub key: Option<FukuhonKey>,
-    pub naiyou: Option<String>,
+    /// 持つ副本 (その日に有効な版のものが先)。副本にしないなら空。
+    pub fukuhon: Vec<SeihonFukuhon>,
+    /// 副本にしない理由。
     pub build_error: Option<String>,
+}
+
+/// 正本のレコードの副本1つ: キーと内容 ([`crate::kizon::fukuhon::sakusei::Naiyou::text`])。
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeihonFukuhon {
+    pub key: FukuhonKey,
+    pub naiyou: String,
 }
 
 /// 送って受け付けられた副本登録ファイル。
@@ -158,6 +194,7 @@ fn key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
             seihon_id: r.get(6)?,
             registered: r.get::<_, i64>(7)? == 1,
             registered_naiyou: r.get(8)?,
+            registered_edition: r.get(15)?,
             pending: r.get::<_, Option<String>>(9)?.is_some(),
             last,
         },
@@ -167,7 +204,7 @@ fn key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
 
 const KEY_SELECT: &str =
     "SELECT fkey, tougou, tokutei, dataset, record_key, major, seihon_id, reg, reg_naiyou,
-  pend_kubun, last_kubun, last_ok, last_code, last_message, last_naiyou FROM kizon_fukuhon";
+  pend_kubun, last_kubun, last_ok, last_code, last_message, last_naiyou, reg_edition FROM kizon_fukuhon";
 
 /// 送ったレコード1つ: ファイルの何件目か、レコード識別番号、処理。
 pub struct Okutta<'a> {
@@ -183,19 +220,25 @@ impl Store {
     pub fn kizon_replace_seihon(&mut self, rows: &[SeihonRow]) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM kizon_seihon", [])?;
+        tx.execute("DELETE FROM kizon_seihon_fukuhon", [])?;
         {
             let mut stmt = tx.prepare(
-                "INSERT INTO kizon_seihon (seq, seihon_id, fkey, major, naiyou, build_error) VALUES (?1,?2,?3,?4,?5,?6)",
+                "INSERT INTO kizon_seihon (seq, seihon_id, build_error) VALUES (?1,?2,?3)",
+            )?;
+            let mut fstmt = tx.prepare(
+                "INSERT INTO kizon_seihon_fukuhon (seihon_id, n, fkey, major, naiyou) VALUES (?1,?2,?3,?4,?5)",
             )?;
             for (i, r) in rows.iter().enumerate() {
-                stmt.execute(params![
-                    i as i64,
-                    r.seihon_id,
-                    r.key.as_ref().map(FukuhonKey::text),
-                    r.key.as_ref().map(|k| i64::from(k.major_version)),
-                    r.naiyou,
-                    r.build_error
-                ])?;
+                stmt.execute(params![i as i64, r.seihon_id, r.build_error])?;
+                for (n, f) in r.fukuhon.iter().enumerate() {
+                    fstmt.execute(params![
+                        r.seihon_id,
+                        n as i64,
+                        f.key.text(),
+                        i64::from(f.key.major_version),
+                        f.naiyou
+                    ])?;
+                }
             }
         }
         tx.commit()?;
@@ -266,12 +309,12 @@ impl Store {
         {
             let mut stmt = tx.prepare(
                 "INSERT INTO kizon_fukuhon (fkey, tougou, tokutei, dataset, record_key, major, seihon_id,
-                   pend_kubun, pend_naiyou, pend_record_id, pend_uketsuke, pend_record_no)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)
+                   pend_kubun, pend_naiyou, pend_record_id, pend_uketsuke, pend_record_no, pend_edition)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)
                  ON CONFLICT (fkey) DO UPDATE SET seihon_id = excluded.seihon_id,
                    pend_kubun = excluded.pend_kubun, pend_naiyou = excluded.pend_naiyou,
                    pend_record_id = excluded.pend_record_id, pend_uketsuke = excluded.pend_uketsuke,
-                   pend_record_no = excluded.pend_record_no",
+                   pend_record_no = excluded.pend_record_no, pend_edition = excluded.pend_edition",
             )?;
             for o in records {
                 let k = &o.sousa.key;
@@ -287,7 +330,8 @@ impl Store {
                     o.sousa.naiyou_text(),
                     o.record_id,
                     file.uketsuke_bango,
-                    o.record_no as i64
+                    o.record_no as i64,
+                    o.sousa.edition
                 ])?;
             }
         }
@@ -332,7 +376,7 @@ impl Store {
             let Some(results) = by_no.get(&(record_no as u64)) else {
                 tx.execute(
                     "UPDATE kizon_fukuhon SET pend_kubun = NULL, pend_naiyou = NULL, pend_record_id = NULL,
-                       pend_uketsuke = NULL, pend_record_no = NULL WHERE fkey = ?1",
+                       pend_uketsuke = NULL, pend_record_no = NULL, pend_edition = NULL WHERE fkey = ?1",
                     [&fkey],
                 )?;
                 continue;
@@ -347,10 +391,11 @@ impl Store {
                 tx.execute(
                     "UPDATE kizon_fukuhon SET reg = ?2, reg_naiyou = ?3,
                        reg_record_id = CASE WHEN ?2 = 1 THEN pend_record_id ELSE NULL END,
+                       reg_edition = CASE WHEN ?2 = 1 THEN pend_edition ELSE NULL END,
                        last_kubun = pend_kubun, last_ok = 1, last_code = NULL, last_message = NULL,
                        last_naiyou = pend_naiyou,
                        pend_kubun = NULL, pend_naiyou = NULL, pend_record_id = NULL, pend_uketsuke = NULL,
-                       pend_record_no = NULL
+                       pend_record_no = NULL, pend_edition = NULL
                      WHERE fkey = ?1",
                     params![fkey, reg, reg_naiyou],
                 )?;
@@ -383,10 +428,11 @@ impl Store {
                    reg = COALESCE(?2, reg),
                    reg_naiyou = CASE WHEN ?2 IS NULL THEN reg_naiyou ELSE NULL END,
                    reg_record_id = CASE WHEN ?2 IS NULL THEN reg_record_id ELSE NULL END,
+                   reg_edition = CASE WHEN ?2 IS NULL THEN reg_edition ELSE NULL END,
                    last_kubun = pend_kubun, last_ok = 0, last_code = ?3, last_message = ?4,
                    last_naiyou = pend_naiyou,
                    pend_kubun = NULL, pend_naiyou = NULL, pend_record_id = NULL, pend_uketsuke = NULL,
-                   pend_record_no = NULL
+                   pend_record_no = NULL, pend_edition = NULL
                  WHERE fkey = ?1",
                 params![fkey, reg_change, code, message],
             )?;
@@ -406,11 +452,11 @@ impl Store {
             .map(|_| ())
     }
 
-    /// 正本にも中間サーバーにもなく、待ってもいないキー (削除し終えたものを除く) を捨てます。
+    /// 正本の副本にも中間サーバーにもなく、待ってもいないキー (削除し終えたものを除く) を捨てます。
     pub fn kizon_forget_stale(&self) -> Result<usize> {
         Ok(self.conn.execute(
             "DELETE FROM kizon_fukuhon WHERE reg = 0 AND pend_kubun IS NULL
-               AND fkey NOT IN (SELECT fkey FROM kizon_seihon WHERE fkey IS NOT NULL)
+               AND fkey NOT IN (SELECT fkey FROM kizon_seihon_fukuhon)
                AND NOT (COALESCE(last_kubun, '') = '削除' AND COALESCE(last_ok, 0) = 1)",
             [],
         )?)
@@ -430,22 +476,41 @@ impl Store {
 
     /// `/fukuhon` の件数と items。
     pub fn kizon_fukuhon_kansatsu(&self, seeded: Seeded) -> Result<FukuhonKansatsu> {
-        let seihon: Vec<SeihonObs> = {
+        let mut fukuhon: HashMap<String, Vec<ObsFukuhon>> = HashMap::new();
+        {
             let mut stmt = self.conn.prepare(
-                "SELECT seihon_id, fkey, major, naiyou, build_error FROM kizon_seihon ORDER BY seq",
+                "SELECT seihon_id, fkey, major, naiyou FROM kizon_seihon_fukuhon ORDER BY seihon_id, n",
             )?;
             let rows = stmt.query_map([], |r| {
-                Ok(SeihonObs {
-                    seihon_id: r.get(0)?,
-                    fkey: r.get(1)?,
-                    major: r
-                        .get::<_, Option<i64>>(2)?
-                        .and_then(|m| u32::try_from(m).ok()),
-                    naiyou: r.get(3)?,
-                    build_error: r.get(4)?,
-                })
+                Ok((
+                    r.get::<_, String>(0)?,
+                    ObsFukuhon {
+                        fkey: r.get(1)?,
+                        major: u32::try_from(r.get::<_, i64>(2)?).unwrap_or_default(),
+                        naiyou: r.get(3)?,
+                    },
+                ))
             })?;
-            rows.collect::<rusqlite::Result<_>>()?
+            for row in rows {
+                let (id, f) = row?;
+                fukuhon.entry(id).or_default().push(f);
+            }
+        }
+        let seihon: Vec<SeihonObs> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT seihon_id, build_error FROM kizon_seihon ORDER BY seq")?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+            })?;
+            rows.map(|row| {
+                row.map(|(seihon_id, build_error)| SeihonObs {
+                    fukuhon: fukuhon.remove(&seihon_id).unwrap_or_default(),
+                    seihon_id,
+                    build_error,
+                })
+            })
+            .collect::<rusqlite::Result<_>>()?
         };
         let keys = self.key_rows()?;
         let mut out = kansatsu(&seihon, &keys);
@@ -500,7 +565,8 @@ impl Store {
         let n: i64 = self.conn.query_row(
             "SELECT (SELECT COUNT(*) FROM kizon_shoukai WHERE shori_tsuuban = ?1)
                   + (SELECT COUNT(*) FROM kizon_kiroku WHERE shori_tsuuban = ?1)
-                  + (SELECT COUNT(*) FROM kizon_tsuuchi WHERE shori_tsuuban = ?1)",
+                  + (SELECT COUNT(*) FROM kizon_tsuuchi WHERE shori_tsuuban = ?1)
+                  + (SELECT COUNT(*) FROM kizon_teikyou WHERE shori_tsuuban = ?1)",
             [shori_tsuuban],
             |r| r.get(0),
         )?;
@@ -643,6 +709,15 @@ impl Store {
         Ok(())
     }
 
+    /// 有効期間切れ事前通知を受けた処理通番。
+    pub fn kizon_jizen_tsuuchi(&self) -> Result<HashSet<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT shori_tsuuban FROM kizon_tsuuchi WHERE shubetsu = ?1")?;
+        let rows = stmt.query_map([JIZEN_TSUUCHI], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// 最後に読んだ通知番号 (なければ 0)。
     pub fn kizon_tsuuchi_last(&self) -> Result<u64> {
         let n: Option<i64> = self
@@ -652,6 +727,142 @@ impl Store {
             .flatten();
         Ok(n.unwrap_or(0) as u64)
     }
+
+    // ---- 提供の求め ----
+
+    /// 読んだ提供の求めを書き留めます (知っていれば、有効期限と提供ステータスを新しくします)。
+    pub fn kizon_teikyou_upsert(&self, t: &TeikyouRow) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO kizon_teikyou (shori_tsuuban, shoukaisha, tokutei, motome_nichiji, yuukou_kigen, status)
+               VALUES (?1,?2,?3,?4,?5,?6)
+             ON CONFLICT (shori_tsuuban) DO UPDATE SET yuukou_kigen = ?5, status = ?6",
+            params![
+                t.shori_tsuuban,
+                t.shoukaisha,
+                t.tokutei,
+                t.motome_nichiji,
+                t.yuukou_kigen,
+                t.status
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// 提供の求めの、最後に知った提供ステータスを書きます。
+    pub fn kizon_teikyou_status(&self, shori_tsuuban: &str, status: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE kizon_teikyou SET status = ?2 WHERE shori_tsuuban = ?1",
+            params![shori_tsuuban, status],
+        )?;
+        Ok(())
+    }
+
+    /// 知っている提供の求めを、知った順に。
+    pub fn kizon_teikyou_all(&self) -> Result<Vec<TeikyouRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT shori_tsuuban, shoukaisha, tokutei, motome_nichiji, yuukou_kigen, status
+             FROM kizon_teikyou ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(TeikyouRow {
+                shori_tsuuban: r.get(0)?,
+                shoukaisha: r.get(1)?,
+                tokutei: r.get(2)?,
+                motome_nichiji: r.get(3)?,
+                yuukou_kigen: r.get(4)?,
+                status: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    // ---- 問合せ資料 ----
+
+    /// 照会の依頼 `irai_id` のために送った電文と受けた電文を書き留めます。
+    pub fn kizon_denbun_add(&self, irai_id: &str, d: &DenbunRow) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO kizon_denbun (irai_id, denbun_id, nichiji, sent, received, error_code)
+               VALUES (?1,?2,?3,?4,?5,?6)",
+            params![
+                irai_id,
+                d.denbun_id,
+                d.nichiji,
+                d.sent,
+                d.received,
+                d.error_code
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// 照会の依頼 `irai_id` の電文を、やりとりした順に。
+    pub fn kizon_denbun(&self, irai_id: &str) -> Result<Vec<DenbunRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT denbun_id, nichiji, sent, received, error_code FROM kizon_denbun
+             WHERE irai_id = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([irai_id], |r| {
+            Ok(DenbunRow {
+                denbun_id: r.get(0)?,
+                nichiji: r.get(1)?,
+                sent: r.get(2)?,
+                received: r.get(3)?,
+                error_code: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// 作った問合せ資料を (作り直したら置き換えて) 保管します。
+    pub fn kizon_toiawase_save(&self, irai_id: &str, shiryou: &Value) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO kizon_toiawase (irai_id, shiryou) VALUES (?1, ?2)
+             ON CONFLICT (irai_id) DO UPDATE SET shiryou = ?2",
+            params![irai_id, shiryou.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// 作った問合せ資料。まだなければ `None`。
+    pub fn kizon_toiawase(&self, irai_id: &str) -> Result<Option<Value>> {
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT shiryou FROM kizon_toiawase WHERE irai_id = ?1",
+                [irai_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    }
+}
+
+/// 有効期間切れ事前通知の通知種別。
+pub const JIZEN_TSUUCHI: &str = "有効期間切れ事前通知";
+
+/// 知っている提供の求め1件 (`/teikyou` の1件。事前通知を受けたかは通知から)。
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeikyouRow {
+    pub shori_tsuuban: String,
+    /// 情報照会者機関コード。
+    pub shoukaisha: String,
+    pub tokutei: String,
+    pub motome_nichiji: String,
+    pub yuukou_kigen: String,
+    /// 最後に知った提供ステータス。
+    pub status: String,
+}
+
+/// 照会のために送った電文と受けた電文 (そのまま)。
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DenbunRow {
+    pub denbun_id: String,
+    /// やりとりした時刻 (シミュレーターの時計)。
+    pub nichiji: String,
+    pub sent: String,
+    pub received: String,
+    /// 断られた、又は照会がエラーになったときのエラーコード。
+    pub error_code: Option<String>,
 }
 
 /// 情報提供等記録 (自分の側) の1件。
@@ -682,105 +893,83 @@ pub struct TsuuchiRow {
 #[derive(Clone, Debug)]
 struct SeihonObs {
     seihon_id: String,
-    fkey: Option<String>,
-    major: Option<u32>,
-    naiyou: Option<String>,
+    /// 持つ副本 (その日に有効な版のものが先)。副本にしないなら空。
+    fukuhon: Vec<ObsFukuhon>,
     build_error: Option<String>,
+}
+
+/// 観察のために読む、正本のレコードの副本1つ。
+#[derive(Clone, Debug)]
+struct ObsFukuhon {
+    fkey: String,
+    major: u32,
+    naiyou: String,
 }
 
 /// `/fukuhon` の items と件数を、正本の行とキーの行から決めます (docs/kizon-gyomu.md「GET /fukuhon」)。
 ///
-/// 正本のレコードは、そのキーの状態で: 結果待ち → `処理待ち`、最後の結果がエラーでいまの内容が登録されて
-/// いない → `エラー`、いまの内容が登録済み → `登録済み`、ほか → `未送信`。正本からなくなったレコードは、
-/// 削除が済むまで `削除待ち`、済んだら `削除済み`。
+/// 正本のレコードは、持つ副本 (改版のときは 2 つのこともあります) のキーの状態で: どれかが結果待ち →
+/// `処理待ち`、どれかの最後の結果がエラーでいまの内容が登録されていない → `エラー`、どれかがまだ → `未送信`、
+/// すべていまの内容が登録済み → `登録済み`。副本にしないレコードは、登録されていた副本を削除するなら
+/// `削除待ち`・`削除済み`、なければ理由を添えて `エラー`。正本からなくなったレコードは、削除が済むまで
+/// `削除待ち`、済んだら `削除済み`。
 fn kansatsu(seihon: &[SeihonObs], keys: &[KeyRow]) -> FukuhonKansatsu {
     let by_fkey: HashMap<&str, &KeyRow> = keys.iter().map(|k| (k.fkey.as_str(), k)).collect();
+    let mut by_seihon: HashMap<&str, Vec<&KeyRow>> = HashMap::new();
+    for k in keys {
+        by_seihon
+            .entry(k.jotai.seihon_id.as_str())
+            .or_default()
+            .push(k);
+    }
     let mut items = Vec::new();
     let mut present = std::collections::HashSet::new();
     for s in seihon {
         present.insert(s.seihon_id.as_str());
-        let major = s.major;
-        let Some(fkey) = &s.fkey else {
-            items.push(FukuhonKansatsuItem {
-                seihon_id: s.seihon_id.clone(),
-                status: ERROR,
-                major_version: None,
-                kekka_code: None,
-                message: s.build_error.clone(),
+        if s.fukuhon.is_empty() {
+            let group = by_seihon
+                .get(s.seihon_id.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            items.push(match sakujo_jotai(&s.seihon_id, group) {
+                Some(item) => item,
+                None => FukuhonKansatsuItem {
+                    seihon_id: s.seihon_id.clone(),
+                    status: ERROR,
+                    major_version: None,
+                    kekka_code: None,
+                    message: s.build_error.clone(),
+                },
             });
             continue;
-        };
-        let row = by_fkey.get(fkey.as_str());
-        let (status, code, message) = match row {
-            None => (MISOUSHIN, None, None),
-            Some(r) => {
-                let j = &r.jotai;
-                let current = j.registered
-                    && j.registered_naiyou.is_some()
-                    && j.registered_naiyou == s.naiyou;
-                let failed = j.last.as_ref().is_some_and(|l| !l.ok);
-                let error = || {
-                    (
-                        j.last.as_ref().and_then(|l| l.code.clone()),
-                        r.last_message.clone(),
-                    )
-                };
-                if j.pending {
-                    (SHORI_MACHI, None, None)
-                } else if failed && !current {
-                    let (c, m) = error();
-                    (ERROR, c, m)
-                } else if current {
-                    (TOUROKUZUMI, None, None)
-                } else {
-                    (MISOUSHIN, None, None)
-                }
-            }
-        };
+        }
+        // 優先の順: 処理待ち、エラー、未送信、登録済み。
+        const ORDER: [&str; 4] = [SHORI_MACHI, ERROR, MISOUSHIN, TOUROKUZUMI];
+        let (status, code, message) = s
+            .fukuhon
+            .iter()
+            .map(|f| key_status(by_fkey.get(f.fkey.as_str()).copied(), &f.naiyou))
+            .min_by_key(|(st, _, _)| ORDER.iter().position(|o| o == st))
+            .unwrap_or((MISOUSHIN, None, None));
         items.push(FukuhonKansatsuItem {
             seihon_id: s.seihon_id.clone(),
             status,
-            major_version: major,
+            major_version: s.fukuhon.first().map(|f| f.major),
             kekka_code: code,
             message,
         });
     }
     // 正本からなくなったレコード
-    let mut gone: Vec<&KeyRow> = keys
+    let mut gone: Vec<(&str, &Vec<&KeyRow>)> = by_seihon
         .iter()
-        .filter(|k| !present.contains(k.jotai.seihon_id.as_str()))
+        .filter(|(id, _)| !present.contains(*id))
+        .map(|(id, group)| (*id, group))
         .collect();
-    gone.sort_by(|a, b| a.jotai.seihon_id.cmp(&b.jotai.seihon_id));
-    let mut i = 0;
-    while i < gone.len() {
-        let id = &gone[i].jotai.seihon_id;
-        let group: Vec<&KeyRow> = gone[i..]
-            .iter()
-            .take_while(|k| &k.jotai.seihon_id == id)
-            .copied()
-            .collect();
-        i += group.len();
-        let waiting = group.iter().find(|k| k.jotai.registered || k.jotai.pending);
-        let deleted = group.iter().find(|k| {
-            k.jotai
-                .last
-                .as_ref()
-                .is_some_and(|l| l.ok && l.kubun == ShoriKubun::Sakujo)
-        });
-        let (status, row) = match (waiting, deleted) {
-            (Some(w), _) => (SAKUJO_MACHI, *w),
-            (None, Some(d)) => (SAKUJOZUMI, *d),
-            (None, None) => continue,
-        };
-        let failed = row.jotai.last.as_ref().filter(|l| !l.ok);
-        items.push(FukuhonKansatsuItem {
-            seihon_id: id.clone(),
-            status,
-            major_version: Some(row.jotai.key.major_version),
-            kekka_code: failed.and_then(|l| l.code.clone()),
-            message: failed.and(row.last_message.clone()),
-        });
-    }
+    gone.sort_by_key(|(id, _)| *id);
+    items.extend(
+        gone.into_iter()
+            .filter_map(|(id, group)| sakujo_jotai(id, group)),
+    );
     let count = |pred: &dyn Fn(&str) -> bool| items.iter().filter(|it| pred(it.status)).count();
     FukuhonKansatsu {
         seihon_kensuu: seihon.len(),
@@ -789,6 +978,58 @@ fn kansatsu(seihon: &[SeihonObs], keys: &[KeyRow]) -> FukuhonKansatsu {
         machi_kensuu: count(&|s| s == MISOUSHIN || s == SHORI_MACHI || s == SAKUJO_MACHI),
         items,
     }
+}
+
+/// 副本1つの状態: 結果待ち → `処理待ち`、最後の結果がエラーでいまの内容 `naiyou` が登録されていない →
+/// `エラー` (結果コードとメッセージ)、いまの内容が登録済み → `登録済み`、ほか → `未送信`。
+fn key_status(
+    row: Option<&KeyRow>,
+    naiyou: &str,
+) -> (&'static str, Option<String>, Option<String>) {
+    let Some(r) = row else {
+        return (MISOUSHIN, None, None);
+    };
+    let j = &r.jotai;
+    let current = j.registered && j.registered_naiyou.as_deref() == Some(naiyou);
+    let failed = j.last.as_ref().is_some_and(|l| !l.ok);
+    if j.pending {
+        (SHORI_MACHI, None, None)
+    } else if failed && !current {
+        (
+            ERROR,
+            j.last.as_ref().and_then(|l| l.code.clone()),
+            r.last_message.clone(),
+        )
+    } else if current {
+        (TOUROKUZUMI, None, None)
+    } else {
+        (MISOUSHIN, None, None)
+    }
+}
+
+/// もう持たない副本 (正本からなくなった、又は副本にしないレコードのもの) の削除の状況: 登録されているか
+/// 待っているものがあれば `削除待ち`、削除し終えたものがあれば `削除済み`、どちらもなければ `None`。
+fn sakujo_jotai(seihon_id: &str, group: &[&KeyRow]) -> Option<FukuhonKansatsuItem> {
+    let waiting = group.iter().find(|k| k.jotai.registered || k.jotai.pending);
+    let deleted = group.iter().find(|k| {
+        k.jotai
+            .last
+            .as_ref()
+            .is_some_and(|l| l.ok && l.kubun == ShoriKubun::Sakujo)
+    });
+    let (status, row) = match (waiting, deleted) {
+        (Some(w), _) => (SAKUJO_MACHI, *w),
+        (None, Some(d)) => (SAKUJOZUMI, *d),
+        (None, None) => return None,
+    };
+    let failed = row.jotai.last.as_ref().filter(|l| !l.ok);
+    Some(FukuhonKansatsuItem {
+        seihon_id: seihon_id.to_owned(),
+        status,
+        major_version: Some(row.jotai.key.major_version),
+        kekka_code: failed.and_then(|l| l.code.clone()),
+        message: failed.and(row.last_message.clone()),
+    })
 }
 
 /// 照会の依頼を加えます。同じ irai_id があれば加えずに `false`。
@@ -864,8 +1105,10 @@ mod tests {
     fn seihon(n: &str, v: &str) -> SeihonRow {
         SeihonRow {
             seihon_id: format!("S{n}"),
-            key: Some(key(n)),
-            naiyou: Some(naiyou(v).text()),
+            fukuhon: vec![SeihonFukuhon {
+                key: key(n),
+                naiyou: naiyou(v).text(),
+            }],
             build_error: None,
         }
     }
@@ -876,6 +1119,7 @@ mod tests {
             seihon_id: format!("S{n}"),
             key: key(n),
             naiyou: (kubun != ShoriKubun::Sakujo).then(|| naiyou(v)),
+            edition: (kubun != ShoriKubun::Sakujo).then(|| "R1.6".to_owned()),
         }
     }
 
@@ -932,8 +1176,7 @@ mod tests {
         let mut store = Store::open(dir.path()).unwrap();
         let broken = SeihonRow {
             seihon_id: "S9".into(),
-            key: None,
-            naiyou: None,
+            fukuhon: Vec::new(),
             build_error: Some("データセット D3102 は …".into()),
         };
         store

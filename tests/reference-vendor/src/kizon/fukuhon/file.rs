@@ -281,6 +281,7 @@ mod tests {
                     },
                 ],
             }),
+            edition: (kubun != ShoriKubun::Sakujo).then(|| "R1.6".to_owned()),
         }
     }
 

@@ -4,7 +4,9 @@
 //!    (`GET /xml/v1/files/{受付番号}/result`) を取ってレコードごとに当てます。`処理中(翌日繰越)` のファイルの
 //!    レコードはまだ処理待ちです (FUK-05)。
 //! 2. **正本との差** ([`sabun`]): 正本を読み直し、登録・更新・削除を決めます (FUK-11、FUK-12)。
-//! 3. **版** ([`sakusei`]): 副本はその日に有効な版で作ります (FUK-01)。
+//! 3. **版** ([`kaihan`]、[`sakusei`]): 副本はその日に有効な版で作ります (FUK-01)。連携開始日がまだ来ていない
+//!    新しい版があれば、改版の類型ごとの定めどおりに新しい版の副本も持ち、旧版・廃止されたデータセットの副本を
+//!    定めの時期に削除します (FUK-06〜FUK-10、docs/kizon-gyomu.md「改版」)。
 //! 4. **上限** ([`jougen`]): その日の受付済みと合わせて `daily_caps` を超えないようにファイルに分け、
 //!    入らないレコードは次の日の回に回します (FUK-03、FUK-04)。
 //! 5. レコード識別番号は送るたびに新しくつけます。
@@ -15,6 +17,7 @@
 
 pub mod file;
 pub mod jougen;
+pub mod kaihan;
 pub mod sabun;
 pub mod sakusei;
 
@@ -26,12 +29,12 @@ use crate::chukan::denbun::{self, Reply};
 use crate::defects::DefectKind;
 use crate::error::{Error, Result};
 use crate::jst;
-use crate::store::{FileRow, Okutta, SeihonRow};
+use crate::store::{FileRow, Okutta, SeihonFukuhon, SeihonRow};
 use file::{Kekka, ShoriJokyo, Uketsuke};
 use jougen::{FILE_LIMIT, Uketsukezumi};
 use sabun::Sousa;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// 副本登録の電文。
 pub const TOUROKU: &str = "IF_DBM_20113_R01";
@@ -61,7 +64,8 @@ pub struct Report {
     /// 処理結果を当てたレコードの数。
     pub results_applied: usize,
     pub seihon: usize,
-    /// 副本を作れなかった正本のレコードの数 (その日に有効な版にないデータセットなど)。
+    /// 副本にしなかった正本のレコードの数 (その日に有効な版にも新しい版にもないデータセット、追加された
+    /// データセットの最新でないレコードなど)。
     pub build_errors: usize,
     pub touroku: usize,
     pub koushin: usize,
@@ -206,7 +210,7 @@ async fn kekka_file(
         .map_err(|e| format!("{path}: {e}")))
 }
 
-/// 2・3. 正本から副本を作り、保管した状態と比べて送る処理を決めます。
+/// 2・3. 正本から副本を作り (改版のときは新しい版のものも)、保管した状態と比べて送る処理を決めます。
 fn sabun_wo_kimeru(
     ctx: &Ctx<'_>,
     seihon: &Seihon,
@@ -214,35 +218,64 @@ fn sabun_wo_kimeru(
     report: &mut Report,
 ) -> Result<Vec<Sousa>> {
     let today = ctx.today();
+    let mut store = ctx.app.store();
+    let known = store.kizon_fukuhon_jotai()?;
+    let registered: HashSet<&sakusei::FukuhonKey> = known
+        .iter()
+        .filter(|k| k.registered)
+        .map(|k| &k.key)
+        .collect();
+    let saishin = kaihan::saishin(&seihon.records);
     let mut desired = Vec::new();
     let mut rows = Vec::new();
-    for r in &seihon.records {
-        match sakusei::tsukuru(r, layouts, today, ctx.seeded) {
-            Ok(f) => {
+    for (r, &saishin) in seihon.records.iter().zip(&saishin) {
+        let touroku_zumi = |major: u32| {
+            registered.contains(&sakusei::FukuhonKey {
+                tougou_atena_bango: r.tougou_atena_bango.clone(),
+                tokutei: r.tokutei.clone(),
+                dataset: r.dataset.clone(),
+                record_key: r.record_key.clone(),
+                major_version: major,
+            })
+        };
+        match kaihan::mokuhyou(layouts, r, today, saishin, &touroku_zumi, ctx.seeded) {
+            Ok(targets) => {
+                let made: Vec<sakusei::Fukuhon> =
+                    targets.iter().map(|m| sakusei::tsukuru(r, m)).collect();
                 rows.push(SeihonRow {
                     seihon_id: r.seihon_id.clone(),
-                    key: Some(f.key.clone()),
-                    naiyou: Some(f.naiyou.text()),
+                    fukuhon: made
+                        .iter()
+                        .map(|f| SeihonFukuhon {
+                            key: f.key.clone(),
+                            naiyou: f.naiyou.text(),
+                        })
+                        .collect(),
                     build_error: None,
                 });
-                desired.push(f);
+                desired.extend(made);
             }
             Err(why) => {
                 report.build_errors += 1;
                 rows.push(SeihonRow {
                     seihon_id: r.seihon_id.clone(),
-                    key: None,
-                    naiyou: None,
+                    fukuhon: Vec::new(),
                     build_error: Some(why),
                 });
             }
         }
     }
     report.seihon = seihon.records.len();
-    let mut store = ctx.app.store();
     store.kizon_replace_seihon(&rows)?;
-    let known = store.kizon_fukuhon_jotai()?;
-    let ops = sabun::sabun(&desired, &known, ctx.seeded);
+    let genzai: HashSet<&str> = seihon
+        .records
+        .iter()
+        .map(|r| r.seihon_id.as_str())
+        .collect();
+    let kyuuban = |k: &sakusei::FukuhonKey| {
+        kaihan::kyuuban(layouts, &k.tokutei, &k.dataset, k.major_version, today)
+    };
+    let ops = sabun::sabun(&desired, &known, &genzai, &kyuuban, ctx.seeded);
     for o in &ops {
         match o.kubun {
             sabun::ShoriKubun::Touroku => report.touroku += 1,

@@ -5,7 +5,11 @@
 //! |---|---|
 //! | 正本にあり、登録されていない | `登録` |
 //! | 正本にあり、登録済みの内容と違う | `更新` |
+//! | 正本にあり、当年分をマイナー改版の新しい版で登録し直す ([`Atsukai::KonoBanDe`]) のに、ほかの版で登録されている | `更新` (FUK-10) |
+//! | 廃止されたデータセットの副本を残す ([`Atsukai::Nokosu`]) | 送らない (FUK-09) |
 //! | 正本になく、登録されている | `削除` (FUK-12) |
+//! | 持たないと決めた副本 (メジャー改版の旧版、廃止されたデータセット、[`super::kaihan`]) が登録されている | `削除` (FUK-07、FUK-09) |
+//! | 連携開始日が来たメジャー改版の旧版のメジャーバージョンの副本 ([`super::kaihan::kyuuban`]) が登録されている | `削除` (FUK-07。正本から何を作っても) |
 //! | 処理結果を待っている (送ったファイルが `処理済み` でない) | 送らない (FUK-05) |
 //! | 最後の処理結果が `エラー` | 正本のいまの内容で送り直す (FUK-11)。ただし、エラーになったときと同じ処理・同じ内容なら、
 //! |   | 同じエラーになるだけなので正本が変わるまで待つ (FK00・FK01 は中身でなく送り方の問題なので待たずに送り直す) |
@@ -14,6 +18,7 @@
 //! 更新・削除した (FK18) ときは「登録されていない」に、処理結果を当てるときに直します (`store::kizon`)。
 //! そうすると次の回のこの表が、更新・登録を選びます。
 
+use super::kaihan::Atsukai;
 use super::sakusei::{Fukuhon, FukuhonKey, Naiyou};
 use crate::defects::{DefectKind, Seeded};
 use std::collections::{HashMap, HashSet};
@@ -68,6 +73,8 @@ pub struct FukuhonJotai {
     pub registered: bool,
     /// 登録されている内容 ([`Naiyou::text`])。分からなければ `None` (FK17 で知ったとき)。
     pub registered_naiyou: Option<String>,
+    /// 登録されている副本を作ったレイアウトの版 (`R1.6`)。分からなければ `None`。
+    pub registered_edition: Option<String>,
     /// 送って処理結果を待っている。
     pub pending: bool,
     pub last: Option<LastResult>,
@@ -81,6 +88,8 @@ pub struct Sousa {
     pub key: FukuhonKey,
     /// 登録・更新の内容。削除なら `None`。
     pub naiyou: Option<Naiyou>,
+    /// 登録・更新の内容を作ったレイアウトの版。削除なら `None`。
+    pub edition: Option<String>,
 }
 
 impl Sousa {
@@ -102,14 +111,29 @@ fn failed_the_same(last: Option<&LastResult>, kubun: ShoriKubun, naiyou: Option<
     })
 }
 
-/// 送る処理を決めます: 正本の順に登録・更新、そのあと削除。
-pub fn sabun(desired: &[Fukuhon], known: &[FukuhonJotai], seeded: Seeded) -> Vec<Sousa> {
+/// 送る処理を決めます: 正本の順に登録・更新、そのあと削除。`genzai` は正本にいまあるレコードの `seihon_id`
+/// (副本にしないものも含めて)、`kyuuban` は連携開始日が来たメジャー改版の旧版の副本のキーか。
+pub fn sabun(
+    desired: &[Fukuhon],
+    known: &[FukuhonJotai],
+    genzai: &HashSet<&str>,
+    kyuuban: &dyn Fn(&FukuhonKey) -> bool,
+    seeded: Seeded,
+) -> Vec<Sousa> {
     let by_key: HashMap<&FukuhonKey, &FukuhonJotai> = known.iter().map(|k| (&k.key, k)).collect();
     let mut wanted: HashSet<&FukuhonKey> = HashSet::new();
     let mut out = Vec::new();
     for f in desired {
+        if by_key.get(&f.key).is_some_and(|s| s.registered) && kyuuban(&f.key) {
+            // 登録されている旧版の副本は持たない (下で削除する)。
+            continue;
+        }
         if !wanted.insert(&f.key) {
             // 同じキーの正本が2つ: 最初のものだけ (2つ目は送っても FK17 になるだけ)。
+            continue;
+        }
+        if f.atsukai == Atsukai::Nokosu {
+            // 登録されている副本を残すだけ (削除しない、送らない)。
             continue;
         }
         let state = by_key.get(&f.key);
@@ -124,7 +148,10 @@ pub fn sabun(desired: &[Fukuhon], known: &[FukuhonJotai], seeded: Seeded) -> Vec
         let text = f.naiyou.text();
         let kubun = match state {
             Some(s) if s.registered => {
-                if s.registered_naiyou.as_deref() == Some(text.as_str()) {
+                let same = s.registered_naiyou.as_deref() == Some(text.as_str());
+                let other_edition = f.atsukai == Atsukai::KonoBanDe
+                    && s.registered_edition.as_deref() != Some(f.edition.as_str());
+                if same && !other_edition {
                     continue;
                 }
                 ShoriKubun::Koushin
@@ -139,14 +166,16 @@ pub fn sabun(desired: &[Fukuhon], known: &[FukuhonJotai], seeded: Seeded) -> Vec
             seihon_id: f.seihon_id.clone(),
             key: f.key.clone(),
             naiyou: Some(f.naiyou.clone()),
+            edition: Some(f.edition.clone()),
         });
-    }
-    if seeded.has(DefectKind::FukuhonDeletionIgnored) {
-        // 不具合: 正本からなくなったレコードの削除を送らない。
-        return out;
     }
     for k in known {
         if !k.registered || k.pending || wanted.contains(&k.key) {
+            continue;
+        }
+        if seeded.has(DefectKind::FukuhonDeletionIgnored) && !genzai.contains(k.seihon_id.as_str())
+        {
+            // 不具合: 正本からなくなったレコードの削除を送らない (改版で持たなくなった副本の削除は送る)。
             continue;
         }
         if failed_the_same(k.last.as_ref(), ShoriKubun::Sakujo, None) {
@@ -157,6 +186,7 @@ pub fn sabun(desired: &[Fukuhon], known: &[FukuhonJotai], seeded: Seeded) -> Vec
             seihon_id: k.seihon_id.clone(),
             key: k.key.clone(),
             naiyou: None,
+            edition: None,
         });
     }
     out
@@ -191,7 +221,14 @@ mod tests {
                 }],
             },
             edition: "R1.6".into(),
+            atsukai: Atsukai::Tsuujou,
         }
+    }
+
+    /// 正本にいまあるのは `desired` のレコードだけ。
+    fn sabun_t(desired: &[Fukuhon], known: &[FukuhonJotai], seeded: Seeded) -> Vec<Sousa> {
+        let genzai: HashSet<&str> = desired.iter().map(|f| f.seihon_id.as_str()).collect();
+        sabun(desired, known, &genzai, &|_| false, seeded)
     }
 
     fn registered(f: &Fukuhon) -> FukuhonJotai {
@@ -200,6 +237,7 @@ mod tests {
             seihon_id: f.seihon_id.clone(),
             registered: true,
             registered_naiyou: Some(f.naiyou.text()),
+            registered_edition: Some(f.edition.clone()),
             pending: false,
             last: Some(LastResult {
                 kubun: ShoriKubun::Touroku,
@@ -238,14 +276,14 @@ mod tests {
         let c = fukuhon("3", "300");
         let gone = fukuhon("4", "400");
         let known = vec![registered(&b_old), registered(&c), registered(&gone)];
-        let ops = sabun(&[a, b_new.clone(), c], &known, Seeded::NONE);
+        let ops = sabun_t(&[a, b_new.clone(), c], &known, Seeded::NONE);
         assert_eq!(
             kinds(&ops),
             [("S1", "登録"), ("S2", "更新"), ("S4", "削除")]
         );
         assert_eq!(ops[1].naiyou.as_ref(), Some(&b_new.naiyou));
         assert!(ops[2].naiyou.is_none());
-        let ignored = sabun(
+        let ignored = sabun_t(
             &[b_new],
             &known,
             Seeded::from_id("fukuhon-deletion-ignored").unwrap(),
@@ -264,7 +302,7 @@ mod tests {
             ..registered(&a)
         };
         assert!(
-            sabun(
+            sabun_t(
                 &[fukuhon("1", "150")],
                 std::slice::from_ref(&pending),
                 Seeded::NONE
@@ -276,7 +314,7 @@ mod tests {
             registered: true,
             ..pending
         };
-        assert!(sabun(&[], &[pending_registered], Seeded::NONE).is_empty());
+        assert!(sabun_t(&[], &[pending_registered], Seeded::NONE).is_empty());
     }
 
     #[test]
@@ -284,7 +322,7 @@ mod tests {
         let bad = fukuhon("1", "12a");
         let state = failed(&bad, "FK11");
         assert!(
-            sabun(
+            sabun_t(
                 std::slice::from_ref(&bad),
                 std::slice::from_ref(&state),
                 Seeded::NONE
@@ -294,7 +332,7 @@ mod tests {
         );
         let fixed = fukuhon("1", "120");
         assert_eq!(
-            kinds(&sabun(
+            kinds(&sabun_t(
                 std::slice::from_ref(&fixed),
                 std::slice::from_ref(&state),
                 Seeded::NONE
@@ -302,10 +340,10 @@ mod tests {
             [("S1", "登録")]
         );
         let defect = Seeded::from_id("fukuhon-error-not-resent").unwrap();
-        assert!(sabun(&[fixed], &[state], defect).is_empty());
+        assert!(sabun_t(&[fixed], &[state], defect).is_empty());
         // 送り方のエラーは同じ内容でも送り直す
         assert_eq!(
-            kinds(&sabun(
+            kinds(&sabun_t(
                 std::slice::from_ref(&bad),
                 &[failed(&bad, "FK01")],
                 Seeded::NONE
@@ -313,7 +351,7 @@ mod tests {
             [("S1", "登録")]
         );
         assert_eq!(
-            kinds(&sabun(
+            kinds(&sabun_t(
                 std::slice::from_ref(&bad),
                 &[failed(&bad, "FK00")],
                 Seeded::NONE
@@ -332,7 +370,7 @@ mod tests {
             ..failed(&a, "FK17")
         };
         assert_eq!(
-            kinds(&sabun(std::slice::from_ref(&a), &[fk17], Seeded::NONE)),
+            kinds(&sabun_t(std::slice::from_ref(&a), &[fk17], Seeded::NONE)),
             [("S1", "更新")]
         );
         // 更新が FK18 のあと: 登録されていない → 登録
@@ -345,7 +383,10 @@ mod tests {
             }),
             ..failed(&a, "FK18")
         };
-        assert_eq!(kinds(&sabun(&[a], &[fk18], Seeded::NONE)), [("S1", "登録")]);
+        assert_eq!(
+            kinds(&sabun_t(&[a], &[fk18], Seeded::NONE)),
+            [("S1", "登録")]
+        );
     }
 
     #[test]
@@ -353,9 +394,77 @@ mod tests {
         let old = fukuhon("1", "100");
         let mut new = old.clone();
         new.key.major_version = 2;
-        let ops = sabun(&[new], &[registered(&old)], Seeded::NONE);
+        let ops = sabun_t(&[new], &[registered(&old)], Seeded::NONE);
         assert_eq!(kinds(&ops), [("S1", "登録"), ("S1", "削除")]);
         assert_eq!(ops[0].key.major_version, 2);
         assert_eq!(ops[1].key.major_version, 1);
+    }
+
+    #[test]
+    fn a_current_year_minor_record_is_re_registered_in_the_new_edition_once() {
+        let mut old = fukuhon("1", "100");
+        old.edition = "H30.6".into();
+        let known = [registered(&old)];
+        // 内容が同じで版だけ違う: ふつうの副本は送らない、当年分 (KonoBanDe) は更新する。
+        let mut past = fukuhon("1", "100");
+        assert!(sabun_t(std::slice::from_ref(&past), &known, Seeded::NONE).is_empty());
+        past.atsukai = Atsukai::KonoBanDe;
+        let ops = sabun_t(std::slice::from_ref(&past), &known, Seeded::NONE);
+        assert_eq!(kinds(&ops), [("S1", "更新")]);
+        assert_eq!(ops[0].edition.as_deref(), Some("R1.6"));
+        // 新しい版で登録し終えたら、もう送らない。
+        assert!(sabun_t(&[past.clone()], &[registered(&past)], Seeded::NONE).is_empty());
+    }
+
+    #[test]
+    fn a_kept_fukuhon_is_neither_sent_nor_deleted() {
+        let mut abolished = fukuhon("1", "100");
+        abolished.atsukai = Atsukai::Nokosu;
+        let mut changed = abolished.clone();
+        changed.naiyou.items[0].value = Some("150".into());
+        assert!(sabun_t(&[changed], &[registered(&abolished)], Seeded::NONE).is_empty());
+        // 持たないと決めたら (正本にはまだある) 削除する。
+        let ops = sabun(
+            &[],
+            &[registered(&abolished)],
+            &HashSet::from(["S1"]),
+            &|_| false,
+            Seeded::NONE,
+        );
+        assert_eq!(kinds(&ops), [("S1", "削除")]);
+    }
+
+    #[test]
+    fn the_deletion_defect_only_skips_records_gone_from_the_seihon() {
+        let defect = Seeded::from_id("fukuhon-deletion-ignored").unwrap();
+        let old = fukuhon("1", "100");
+        let mut new = old.clone();
+        new.key.major_version = 2;
+        // 改版で持たなくなった旧版の副本 (正本にはある): 不具合でも削除する。
+        let ops = sabun_t(std::slice::from_ref(&new), &[registered(&old)], defect);
+        assert_eq!(kinds(&ops), [("S1", "登録"), ("S1", "削除")]);
+        // 正本からなくなったレコード: 不具合では削除しない。
+        assert!(sabun_t(&[], &[registered(&old)], defect).is_empty());
+    }
+
+    #[test]
+    fn a_registered_old_major_version_is_deleted_whatever_the_seihon_makes() {
+        let old = fukuhon("1", "100");
+        let mut changed = old.clone();
+        changed.naiyou.items[0].value = Some("150".into());
+        let genzai = HashSet::from(["S1"]);
+        let is_old = |k: &FukuhonKey| k.major_version == 1;
+        // 登録されている旧版の副本: 更新せずに削除する。
+        let ops = sabun(
+            std::slice::from_ref(&changed),
+            &[registered(&old)],
+            &genzai,
+            &is_old,
+            Seeded::NONE,
+        );
+        assert_eq!(kinds(&ops), [("S1", "削除")]);
+        // 登録されていなければ、この規則では何もしない (正本との差のとおり)。
+        let ops = sabun(&[changed], &[], &genzai, &is_old, Seeded::NONE);
+        assert_eq!(kinds(&ops), [("S1", "登録")]);
     }
 }

@@ -1,16 +1,15 @@
-//! 副本の作成: 正本のレコード1つから、その日に有効な版のレイアウトで副本を作ります
-//! (docs/kizon-gyomu.md「副本登録の1回」の 3、「正本ファイル」)。
+//! 副本の作成: 正本のレコード1つから、[`super::kaihan`] が決めた版のレイアウトで副本を作ります
+//! (docs/kizon-gyomu.md「副本登録の1回」の 3、「改版」、「正本ファイル」)。
 //!
-//! - メジャーバージョンは、その日に有効な版のそのデータセットのもの (FUK-01)。
+//! - メジャーバージョンは、その版のそのデータセットのもの (ふつうはその日に有効な版、FUK-01。改版のときは
+//!   新しい版のものも、FUK-06)。
 //! - 項目はその版の項目だけを、レイアウトの順に書きます。出現回数 N の項目は正本の順に並べます。
 //! - 正本にない項目は、必須なら `NULL理由="3"` (不明)、任意なら書きません。
 //! - 値は正本のとおり (型を直しません。型に合わない値は中間サーバーがレコードのエラーにします: FUK-11)。
 
-use super::super::catalog::Layouts;
 use super::super::seihon::SeihonRecord;
-use crate::defects::{DefectKind, Seeded};
+use super::kaihan::{Atsukai, Mokuhyou};
 use serde::{Deserialize, Serialize};
-use time::Date;
 
 /// 正本にない必須項目に書く NULL理由 (`3` 不明、docs/chukan-fukuhon-file.md「NULL理由」)。
 pub const NULL_RIYU_FUMEI: &str = "3";
@@ -75,26 +74,14 @@ pub struct Fukuhon {
     pub naiyou: Naiyou,
     /// 使ったレイアウトの版 (`R1.6` など)。
     pub edition: String,
+    /// 改版のときの扱い ([`Atsukai`])。
+    pub atsukai: Atsukai,
 }
 
-/// 正本のレコードから、`date` に有効な版で副本を作ります。作れない (特定個人情報やデータセットが
-/// その版にない) ときは理由。
-pub fn tsukuru(
-    r: &SeihonRecord,
-    layouts: &Layouts,
-    date: Date,
-    seeded: Seeded,
-) -> Result<Fukuhon, String> {
-    let in_force = layouts.in_force(&r.tokutei, &r.dataset, date)?;
-    let mut major = in_force.dataset.major_version;
-    if seeded.has(DefectKind::FukuhonOldVersion)
-        && let Some(oldest) = layouts.oldest_major(&r.tokutei, &r.dataset)
-    {
-        // 不具合: その日に有効な版でなく、いちばん古い版のメジャーバージョンを書く。
-        major = oldest;
-    }
+/// 正本のレコードから、`m` の版のデータセットとメジャーバージョンで副本を作ります。
+pub fn tsukuru(r: &SeihonRecord, m: &Mokuhyou<'_>) -> Fukuhon {
     let mut items = Vec::new();
-    for item in &in_force.dataset.items {
+    for item in &m.dataset.items {
         let mut found = false;
         for s in r.items.iter().filter(|s| s.name == item.name) {
             found = true;
@@ -112,30 +99,45 @@ pub fn tsukuru(
             });
         }
     }
-    Ok(Fukuhon {
+    Fukuhon {
         seihon_id: r.seihon_id.clone(),
         key: FukuhonKey {
             tougou_atena_bango: r.tougou_atena_bango.clone(),
             tokutei: r.tokutei.clone(),
             dataset: r.dataset.clone(),
             record_key: r.record_key.clone(),
-            major_version: major,
+            major_version: m.major_version,
         },
         naiyou: Naiyou {
             kokai_bi: r.kokai_bi.clone(),
             kokai_shuryo_bi: r.kokai_shuryo_bi.clone(),
             items,
         },
-        edition: in_force.edition.to_owned(),
-    })
+        edition: m.edition.to_owned(),
+        atsukai: m.atsukai,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::defects::Seeded;
+    use crate::kizon::catalog::Layouts;
+    use crate::kizon::fukuhon::kaihan;
     use crate::kizon::seihon::SeihonItem;
     use std::path::Path;
+    use time::Date;
     use time::macros::date;
+
+    /// その日に有効な版の副本 (改版の定めで最初に来るもの)。作れなければ理由。
+    fn in_force(
+        r: &SeihonRecord,
+        l: &Layouts,
+        date: Date,
+        seeded: Seeded,
+    ) -> Result<Fukuhon, String> {
+        kaihan::mokuhyou(l, r, date, true, &|_| false, seeded).map(|m| tsukuru(r, &m[0]))
+    }
 
     fn layouts() -> Layouts {
         Layouts::load(
@@ -174,7 +176,7 @@ mod tests {
             item("レイアウトにない項目", "x"),
             item("手当月額", "42910"),
         ]);
-        let new = tsukuru(&r, &l, date!(2026 - 04 - 06), Seeded::NONE).unwrap();
+        let new = in_force(&r, &l, date!(2026 - 04 - 06), Seeded::NONE).unwrap();
         assert_eq!(new.key.major_version, 4);
         assert_eq!(new.edition, "R1.6");
         let names: Vec<(&str, Option<&str>)> = new
@@ -195,7 +197,7 @@ mod tests {
                 ("一部支給停止適用除外区分", None),
             ]
         );
-        let old = tsukuru(&r, &l, date!(2019 - 06 - 16), Seeded::NONE).unwrap();
+        let old = in_force(&r, &l, date!(2019 - 06 - 16), Seeded::NONE).unwrap();
         assert_eq!(old.key.major_version, 3);
         assert!(
             !old.naiyou
@@ -204,7 +206,7 @@ mod tests {
                 .any(|k| k.name == "一部支給停止適用除外区分")
         );
         // 不具合 fukuhon-old-version: 有効な版の項目で、いちばん古い版のメジャーバージョン
-        let bad = tsukuru(
+        let bad = in_force(
             &r,
             &l,
             date!(2026 - 04 - 06),
@@ -237,7 +239,7 @@ mod tests {
                 item("扶養親族続柄", "𠮷"),
             ],
         };
-        let f = tsukuru(&r, &l, date!(2026 - 04 - 06), Seeded::NONE).unwrap();
+        let f = in_force(&r, &l, date!(2026 - 04 - 06), Seeded::NONE).unwrap();
         let zoku: Vec<&str> = f
             .naiyou
             .items
@@ -259,6 +261,6 @@ mod tests {
             dataset: "D3102".into(),
             ..r
         };
-        assert!(tsukuru(&gone, &l, date!(2026 - 04 - 06), Seeded::NONE).is_err());
+        assert!(in_force(&gone, &l, date!(2026 - 04 - 06), Seeded::NONE).is_err());
     }
 }
