@@ -5,8 +5,10 @@
 //! answer, or no system plays the role it needs). Steps assert only on what the simulators
 //! recorded and what the system reports through its adapter (DESIGN.md).
 
+mod aite;
 mod fukuhon;
 mod juki;
+mod kikan;
 mod setup;
 mod shinsei;
 mod shoukai;
@@ -137,6 +139,8 @@ pub static STEPS: LazyLock<Vec<StepDef>> = LazyLock::new(|| {
     steps.extend(juki::steps());
     steps.extend(fukuhon::steps());
     steps.extend(shoukai::steps());
+    steps.extend(aite::steps());
+    steps.extend(kikan::steps());
     steps
 });
 
