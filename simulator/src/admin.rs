@@ -1,5 +1,6 @@
 //! The admin API: what the runner and an operator use to watch and steer the simulators — read
-//! the journal, read, set and advance the clock, and see the scripted 申請 with their states.
+//! the journal, read, set and advance the clock, see the scripted 申請 with their states, fetch
+//! certificates, and change the 住基ネットCS while it runs ([`crate::jukinet::service::admin`]).
 //! Specified in `docs/openapi/admin.yaml`. It is not part of any vendor interface.
 
 use axum::extract::{Query, State};
@@ -33,6 +34,25 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/v1/chukan/tenants/{kikan}/revoke"),
     ("GET", "/admin/v1/chukan/documented-limits"),
     ("PUT", "/admin/v1/chukan/documented-limits"),
+    ("GET", "/admin/v1/pittari/ca.pem"),
+    // The 住基ネットCS's (crate::jukinet::service::admin::ROUTES; a test checks they agree).
+    (
+        "GET",
+        "/admin/v1/jukinet/dantai/{dantai_code}/jumin/{juminhyo_code}",
+    ),
+    (
+        "POST",
+        "/admin/v1/jukinet/dantai/{dantai_code}/jumin/{juminhyo_code}/shikkou",
+    ),
+    (
+        "POST",
+        "/admin/v1/jukinet/dantai/{dantai_code}/jumin/{juminhyo_code}/hakko",
+    ),
+    (
+        "POST",
+        "/admin/v1/jukinet/dantai/{dantai_code}/jumin/{juminhyo_code}/koushin",
+    ),
+    ("POST", "/admin/v1/jukinet/dantai/{dantai_code}/tennyu"),
 ];
 
 /// What the admin API reads and steers.
@@ -50,6 +70,11 @@ pub struct AdminState {
     /// The 自治体中間サーバー, caught up after every clock change (its night batch runs on the
     /// clock).
     pub chukan: Option<crate::chukan::platform::Chukan>,
+    /// The 住基ネットCS, changed through `/admin/v1/jukinet/…` (each change written to `store`
+    /// first).
+    pub jukinet: Option<crate::jukinet::service::JukinetCs>,
+    /// The download API's TLS CA certificate when it serves https (`renkei serve --tls`).
+    pub pittari_ca_pem: Option<String>,
 }
 
 /// A request to replace the running scenario with this one (already checked to expand).
@@ -120,6 +145,10 @@ impl AdminState {
 }
 
 pub fn router(state: AdminState) -> Router {
+    let jukinet = match &state.jukinet {
+        Some(cs) => crate::jukinet::service::admin::router(cs.clone(), state.store.clone()),
+        None => Router::new(),
+    };
     Router::new()
         .route("/admin/v1/journal", get(journal))
         .route("/admin/v1/clock", get(clock).put(set_clock))
@@ -144,6 +173,7 @@ pub fn router(state: AdminState) -> Router {
             "/admin/v1/chukan/documented-limits",
             get(chukan_limits).put(set_chukan_limits),
         )
+        .route("/admin/v1/pittari/ca.pem", get(pittari_ca))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -152,6 +182,7 @@ pub fn router(state: AdminState) -> Router {
             )
         })
         .with_state(state)
+        .merge(jukinet)
 }
 
 /// Records what the 連携サーバ saw as a journal exchange (system `renkei_server`; route =
@@ -452,6 +483,17 @@ fn pem(text: String) -> Response {
         text,
     )
         .into_response()
+}
+
+/// The download API's TLS CA certificate, when it serves https.
+async fn pittari_ca(State(state): State<AdminState>) -> Result<Response, ApiError> {
+    state.pittari_ca_pem.clone().map(pem).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NO_TLS",
+            "ダウンロードAPIは http で動いています (TLS の CA 証明書はありません)。https にするには renkei serve --tls で起動してください。",
+        )
+    })
 }
 
 async fn chukan_ca(State(state): State<AdminState>) -> Result<Response, ApiError> {

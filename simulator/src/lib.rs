@@ -15,3 +15,4 @@ pub mod pittari;
 pub mod proxy;
 pub mod stack;
 pub mod store;
+mod tls_key;

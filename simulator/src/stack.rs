@@ -83,6 +83,10 @@ pub struct StackOptions {
     /// Where the admin API sends a request to load another scenario (`renkei serve` listens);
     /// `None`: loading is refused.
     pub reload: Option<tokio::sync::mpsc::Sender<crate::admin::LoadScenario>>,
+    /// Serve the download API over https with a certificate of renkei's TLS CA
+    /// (`renkei serve --tls`, [`crate::pittari::tls`]); plain http when `false`, the default
+    /// the runner's scenarios use.
+    pub pittari_tls: bool,
 }
 
 impl Default for StackOptions {
@@ -95,6 +99,7 @@ impl Default for StackOptions {
             journal_body_limit: 64 * 1024,
             data_dir: None,
             reload: None,
+            pittari_tls: false,
         }
     }
 }
@@ -125,6 +130,9 @@ pub struct Stack {
     pub scenario_name: String,
     /// Whether the state was taken back from an earlier run's state file.
     pub resumed: bool,
+    /// The download API's TLS CA certificate (PEM) when it serves https
+    /// ([`StackOptions::pittari_tls`]); `None` for plain http.
+    pub pittari_ca_pem: Option<String>,
     store: Option<Arc<SqliteStore>>,
     proxy: ProxyHandle,
     servers: Vec<JoinHandle<()>>,
@@ -152,6 +160,14 @@ pub enum StackError {
     Store(#[from] crate::store::StoreError),
     #[error("自治体中間サーバー: {0}")]
     Chukan(String),
+    #[error(transparent)]
+    Tls(#[from] crate::pittari::tls::TlsError),
+    #[error("{path} に書けません: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl Stack {
@@ -194,6 +210,49 @@ impl Stack {
             }
         }
 
+        // The state file: bind it to this scenario, take back what an earlier run acknowledged
+        // — the clock first, then the 住基ネットCS's changes (before the 中間サーバー starts: a
+        // 転入者 may have asked for a 符号), then the ぴったりサービス's below.
+        let mut resumed = false;
+        let (store, changes) = match &options.data_dir {
+            None => (None, Vec::new()),
+            Some(dir) => {
+                let store = Arc::new(SqliteStore::open(dir)?);
+                let text = serde_json::to_string(scenario).expect("scenarios serialise");
+                resumed = store.bind_scenario(&scenario.name, &text)?;
+                let changes = store.changes()?;
+                for change in &changes {
+                    match change {
+                        Change::Clock { now } => clock.set(*now),
+                        Change::Jukinet { recorded } => {
+                            // A running clock moved on after it was last set: it resumes no
+                            // earlier than the changes made since (a frozen clock stands there).
+                            if recorded.at > clock.now() {
+                                clock.set(recorded.at);
+                            }
+                            jukinet.replay(recorded).map_err(|e| {
+                                StackError::Jukinet(format!(
+                                    "状態ファイルの変更 (団体{}, {}) を当て直せません: {e}",
+                                    recorded.dantai,
+                                    recorded
+                                        .at
+                                        .format(&time::format_description::well_known::Rfc3339)
+                                        .unwrap_or_default()
+                                ))
+                            })?;
+                        }
+                        _ => {}
+                    }
+                }
+                if resumed {
+                    jukinet
+                        .assume_files_handed_out_now()
+                        .map_err(|e| StackError::Jukinet(e.to_string()))?;
+                }
+                (Some(store), changes)
+            }
+        };
+
         // ぴったりサービス: one signed 申請ZIP per 申請.
         let applications = match &scenario.pittari {
             None => Vec::new(),
@@ -228,26 +287,11 @@ impl Stack {
             .unwrap_or_default();
         pittari.replay(faults.into_iter().map(|fault| Change::FaultAdded { fault }));
 
-        // The state file: bind it to this scenario, take back what an earlier run acknowledged.
-        let mut resumed = false;
-        let store = match &options.data_dir {
-            None => None,
-            Some(dir) => {
-                let store = Arc::new(SqliteStore::open(dir)?);
-                let text = serde_json::to_string(scenario).expect("scenarios serialise");
-                resumed = store.bind_scenario(&scenario.name, &text)?;
-                let changes = store.changes()?;
-                for change in &changes {
-                    if let Change::Clock { now } = change {
-                        clock.set(*now);
-                    }
-                }
-                pittari.replay(changes);
-                pittari.persist_to(store.clone());
-                journal.persist_to(store.clone())?;
-                Some(store)
-            }
-        };
+        if let Some(store) = &store {
+            pittari.replay(changes);
+            pittari.persist_to(store.clone());
+            journal.persist_to(store.clone())?;
+        }
 
         // 自治体中間サーバー: one tenant per 団体, its tables in the same state file.
         let chukan = start_chukan(
@@ -281,15 +325,38 @@ impl Stack {
                     recording(System::Pittari),
                 ),
             );
-        let pittari_addr = serve(
-            &mut servers,
-            &stopping,
-            "ぴったりサービス download API",
-            ports.bind,
-            ports.pittari,
-            pittari_router,
-        )
-        .await?;
+        let pittari_tls = if options.pittari_tls {
+            let tls = crate::pittari::tls::DownloadTls::generate(scenario.seed, ports.bind)?;
+            if let Some(dir) = &options.data_dir {
+                write_file(&dir.join(crate::pittari::tls::CA_FILE), tls.ca_pem())?;
+            }
+            Some(tls)
+        } else {
+            None
+        };
+        let pittari_addr = match &pittari_tls {
+            None => {
+                serve(
+                    &mut servers,
+                    &stopping,
+                    "ぴったりサービス download API",
+                    ports.bind,
+                    ports.pittari,
+                    pittari_router,
+                )
+                .await?
+            }
+            Some(tls) => {
+                serve_tls(
+                    &mut servers,
+                    &stopping,
+                    SocketAddr::new(ports.bind, ports.pittari),
+                    pittari_router,
+                    tls.clone(),
+                )
+                .await?
+            }
+        };
         let jukinet_addr = serve(
             &mut servers,
             &stopping,
@@ -348,6 +415,8 @@ impl Stack {
             reload: options.reload.clone(),
             scenario_name: scenario.name.clone(),
             chukan: Some(chukan.clone()),
+            jukinet: Some(jukinet.clone()),
+            pittari_ca_pem: pittari_tls.as_ref().map(|tls| tls.ca_pem().to_owned()),
         };
         let admin_addr = serve(
             &mut servers,
@@ -375,11 +444,23 @@ impl Stack {
             jukinet_keys,
             scenario_name: scenario.name.clone(),
             resumed,
+            pittari_ca_pem: pittari_tls.map(|tls| tls.ca_pem().to_owned()),
             store,
             proxy,
             servers,
             stop,
         })
+    }
+
+    /// The download API's base URL: `https://…` with [`StackOptions::pittari_tls`], else
+    /// `http://…`.
+    pub fn pittari_url(&self) -> String {
+        let scheme = if self.pittari_ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addresses.pittari)
     }
 
     /// Stops every server.
@@ -523,6 +604,42 @@ async fn serve(
         }
     }));
     Ok(local)
+}
+
+/// Serves the download API over TLS ([`crate::pittari::tls::serve`]).
+async fn serve_tls(
+    servers: &mut Vec<JoinHandle<()>>,
+    stopping: &tokio::sync::watch::Receiver<bool>,
+    addr: SocketAddr,
+    router: axum::Router,
+    tls: crate::pittari::tls::DownloadTls,
+) -> Result<SocketAddr, StackError> {
+    let what = "ぴったりサービス download API (https)";
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StackError::Bind { what, addr, source })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| StackError::Bind { what, addr, source })?;
+    servers.push(tokio::spawn(crate::pittari::tls::serve(
+        listener,
+        router,
+        tls,
+        stopping.clone(),
+    )));
+    Ok(local)
+}
+
+/// Writes `text` to `path`, making its directory.
+fn write_file(path: &std::path::Path, text: &str) -> Result<(), StackError> {
+    let failed = |source| StackError::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(failed)?;
+    }
+    std::fs::write(path, text).map_err(failed)
 }
 
 /// The 署名用 CA with the CRL the ぴったりサービス checked 申請 against at receipt: every

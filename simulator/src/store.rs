@@ -61,6 +61,11 @@ pub enum Change {
         #[serde(with = "time::serde::rfc3339")]
         now: OffsetDateTime,
     },
+    /// A change to the 住基ネットCS made through the admin API (失効, 新規発行, 更新, 転入),
+    /// filled in, with the second it was made and the 更新日時 it stamped.
+    Jukinet {
+        recorded: crate::jukinet::service::Recorded,
+    },
 }
 
 /// Why the store failed; an interface answers `500 STORE_FAILED` and changes nothing.

@@ -28,6 +28,11 @@ pub struct ServeArgs {
     /// Keep state in DIR/renkei.sqlite and resume from it on the next start (in memory without it).
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// Serve the ぴったりサービス download API over https, with a certificate of renkei's test CA
+    /// (fetch the CA from the admin API's /admin/v1/pittari/ca.pem, or DIR/pittari-tls/ca.pem
+    /// with --data); plain http without it.
+    #[arg(long)]
+    pub tls: bool,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -63,10 +68,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             frozen_clock: !args.running_clock,
             data_dir: args.data.clone(),
             reload: Some(reload),
+            pittari_tls: args.tls,
             ..StackOptions::default()
         };
         let mut stack = Stack::start(&expanded, options.clone()).await?;
-        print_banner(&stack, &expanded);
+        print_banner(&stack, &expanded, args.data.as_deref());
         loop {
             tokio::select! {
                 signal = tokio::signal::ctrl_c() => {
@@ -78,7 +84,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                     println!("シナリオを読み込み直します: {}", load.expanded.scenario.name);
                     stack.shutdown().await;
                     stack = Stack::start(&load.expanded, options.clone()).await?;
-                    print_banner(&stack, &load.expanded);
+                    print_banner(&stack, &load.expanded, args.data.as_deref());
                 }
             }
         }
@@ -88,7 +94,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn print_banner(stack: &Stack, expanded: &renkei_fixtures::scenario::Expanded) {
+fn print_banner(
+    stack: &Stack,
+    expanded: &renkei_fixtures::scenario::Expanded,
+    data: Option<&std::path::Path>,
+) {
     let a = &stack.addresses;
     println!("renkei serve — {}", stack.scenario_name);
     if stack.resumed {
@@ -104,9 +114,21 @@ fn print_banner(stack: &Stack, expanded: &renkei_fixtures::scenario::Expanded) {
         }
     );
     println!(
-        "  ぴったりサービス http://{}/pittari/v1/   (docs/pittari-api.md)",
-        a.pittari
+        "  ぴったりサービス {}/pittari/v1/   (docs/pittari-api.md)",
+        stack.pittari_url()
     );
+    if stack.pittari_ca_pem.is_some() {
+        let file = data.map_or_else(String::new, |dir| {
+            format!(
+                " または {}",
+                dir.join(renkei_simulator::pittari::tls::CA_FILE).display()
+            )
+        });
+        println!(
+            "  TLS の CA       http://{}/admin/v1/pittari/ca.pem{file}",
+            a.admin
+        );
+    }
     println!(
         "  連携サーバ      http://{}            (HTTP プロキシ: docs/renkei-server-proxy.md)",
         a.proxy

@@ -18,9 +18,6 @@
 
 use std::sync::Arc;
 
-use p256::ecdsa::signature::Signer as _;
-use p256::ecdsa::{DerSignature, SigningKey};
-use p256::pkcs8::{EncodePrivateKey as _, LineEnding};
 use rcgen::{
     CertificateParams, CertificateRevocationListParams, DistinguishedName, DnType,
     ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyUsagePurpose, RevokedCertParams,
@@ -31,9 +28,10 @@ use rustls::server::WebPkiClientVerifier;
 use rustls_pki_types::{
     CertificateDer, CertificateRevocationListDer, PrivateKeyDer, PrivatePkcs8KeyDer,
 };
-use sha2::{Digest as _, Sha256};
 use time::macros::datetime;
 use time::{OffsetDateTime, UtcOffset};
+
+use crate::tls_key::TlsKey;
 
 /// The CN that marks renkei's TLS CA as synthetic.
 pub const CA_CN: &str = "renkei synthetic 中間サーバー TLS CA (not real)";
@@ -43,70 +41,6 @@ pub const MAX_GENERATIONS: u32 = 999;
 
 /// Separates these keys from every other key renkei derives from the same seed.
 const KEY_DOMAIN: &[u8] = b"renkei chukan TLS key v1\0";
-
-/// A P-256 key derived from a label, usable as an rcgen signer and by rustls.
-#[derive(Clone)]
-struct TlsKey {
-    signing: SigningKey,
-    public_sec1: Vec<u8>,
-}
-
-impl TlsKey {
-    fn derive(label: &str) -> Self {
-        let mut counter: u32 = 0;
-        loop {
-            let mut hasher = Sha256::new();
-            hasher.update(KEY_DOMAIN);
-            hasher.update(label.as_bytes());
-            hasher.update(counter.to_be_bytes());
-            // A hash that is not a valid scalar (≈ 2⁻³²) takes the next counter.
-            if let Ok(signing) = SigningKey::from_slice(&hasher.finalize()) {
-                let public_sec1 = signing
-                    .verifying_key()
-                    .to_sec1_point(false)
-                    .as_bytes()
-                    .to_vec();
-                return Self {
-                    signing,
-                    public_sec1,
-                };
-            }
-            counter += 1;
-        }
-    }
-
-    fn pkcs8_der(&self) -> Vec<u8> {
-        self.signing
-            .to_pkcs8_der()
-            .expect("a P-256 key always encodes as PKCS#8")
-            .as_bytes()
-            .to_vec()
-    }
-
-    fn pkcs8_pem(&self) -> String {
-        self.signing
-            .to_pkcs8_pem(LineEnding::LF)
-            .expect("a P-256 key always encodes as PKCS#8 PEM")
-            .to_string()
-    }
-}
-
-impl rcgen::PublicKeyData for TlsKey {
-    fn der_bytes(&self) -> &[u8] {
-        &self.public_sec1
-    }
-
-    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
-        &rcgen::PKCS_ECDSA_P256_SHA256
-    }
-}
-
-impl rcgen::SigningKey for TlsKey {
-    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
-        let signature: DerSignature = self.signing.sign(msg);
-        Ok(signature.as_bytes().to_vec())
-    }
-}
 
 /// A certificate with its private key, as a vendor installs them.
 #[derive(Clone)]
@@ -183,7 +117,7 @@ const NOT_AFTER: OffsetDateTime = datetime!(2099-12-31 23:59:59 UTC);
 impl ChukanCa {
     /// The CA of the scenario with `seed`.
     pub fn generate(seed: u64) -> Self {
-        let key = TlsKey::derive(&format!("ca/seed={seed}"));
+        let key = TlsKey::derive(KEY_DOMAIN, &format!("ca/seed={seed}"));
         let mut params = CertificateParams::default();
         let mut name = DistinguishedName::new();
         name.push(DnType::CountryName, "JP");
@@ -218,7 +152,7 @@ impl ChukanCa {
 
     /// The server certificate for `localhost`, `127.0.0.1`, `::1` and `extra_ip`.
     pub fn server_identity(&self, extra_ip: std::net::IpAddr) -> Result<Identity, TlsError> {
-        let key = TlsKey::derive(&format!("server/seed={}", self.seed));
+        let key = TlsKey::derive(KEY_DOMAIN, &format!("server/seed={}", self.seed));
         let mut params = CertificateParams::default();
         let mut name = DistinguishedName::new();
         name.push(DnType::CountryName, "JP");
@@ -253,10 +187,13 @@ impl ChukanCa {
         if generation == 0 || generation > MAX_GENERATIONS {
             return Err(TlsError::TooManyGenerations { kikan });
         }
-        let key = TlsKey::derive(&format!(
-            "client/seed={}/kikan={kikan}/generation={generation}",
-            self.seed
-        ));
+        let key = TlsKey::derive(
+            KEY_DOMAIN,
+            &format!(
+                "client/seed={}/kikan={kikan}/generation={generation}",
+                self.seed
+            ),
+        );
         let mut params = CertificateParams::default();
         let mut dn = DistinguishedName::new();
         dn.push(DnType::CountryName, "JP");

@@ -369,8 +369,8 @@ impl Inner {
                     *remaining = remaining.saturating_sub(1);
                 }
             }
-            // The clock is not the ぴったりサービス's; the stack applies it.
-            Change::Clock { .. } => {}
+            // Neither the clock nor the 住基ネットCS is the ぴったりサービス's; the stack applies them.
+            Change::Clock { .. } | Change::Jukinet { .. } => {}
         }
     }
 

@@ -18,6 +18,8 @@
 //! | module | what it is |
 //! |---|---|
 //! | [`state`] | [`JukinetCs`]: residents and certificate rows per 団体, changes (失効, 更新, 発行, 転入), queries, the 更新日時 rules |
+//! | [`admin`] | the CS's part of the admin API: look a resident up, change the CS ([`admin::ROUTES`]) |
+//! | [`change`] | changes made while the CS runs (admin API): [`ChangeRequest`] filled in, checked, made durable, made; [`Recorded`] and its replay |
 //! | [`fugou`] | [`Fugou`], [`FugouIssuer`] and [`JukinetCs::relay_fugou_request`] |
 //! | [`access`] | [`AccessKey`]: the Bearer key of a 団体's 既存住基システム |
 //! | [`routes`] | [`ROUTES`] (the one list of routes) and [`router`] |
@@ -52,7 +54,9 @@
 //! ```
 
 pub mod access;
+pub mod admin;
 mod auth;
+pub mod change;
 pub mod error;
 pub mod form;
 pub mod fugou;
@@ -61,6 +65,10 @@ pub mod routes;
 pub mod state;
 
 pub use access::{AccessKey, AccessKeyError};
+pub use change::{
+    Applied, ChangeRequest, CsChange, HakkoRequest, KoushinRequest, NewCertificate, RENKEI_SERIALS,
+    Recorded, Refused, ShikkouRequest, TennyuRequest, Tennyusha,
+};
 pub use error::{HONIN_KAKUNIN_MAX, ServiceError, errors_markdown};
 pub use form::Form;
 pub use fugou::{Fugou, FugouError, FugouIssueError, FugouIssuer, FugouRelayError};

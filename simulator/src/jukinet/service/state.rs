@@ -270,6 +270,11 @@ impl JukinetCs {
     }
 
     // ---- changes ----
+    //
+    // Every change is planned first — each check made, each row it writes worked out, nothing
+    // touched — and executed after. The plan is what a change *is*: [`JukinetCs::request`]
+    // (change.rs) makes it durable between the two, and [`JukinetCs::replay`] executes the same
+    // plan again after a restart, so a live change and its replay cannot disagree.
 
     /// 失効: revokes a certificate from `shikkobi` (失効日, at most today) for `reason`.
     /// Returns the row as it now is.
@@ -280,20 +285,10 @@ impl JukinetCs {
         reason: RevocationReason,
     ) -> Result<ShomeishoJoho, ChangeError> {
         let mut inner = self.lock();
-        let today = self.today()?;
-        not_in_future(shikkobi, today)?;
-        let dantai = *inner
-            .by_serial
-            .get(&serial)
-            .ok_or(ChangeError::UnknownSerial(serial))?;
-        let state = inner.state_mut(dantai).map_err(ChangeError::Query)?;
-        let mut entry = state.certificates[&serial].entry.clone();
-        check_revocable(&entry.row, shikkobi)?;
-        let now = self.now()?;
-        let stamp = state.stamp(now)?;
-        revoke_entry(&mut entry, shikkobi, reason, stamp);
-        state.put(entry.clone(), now);
-        Ok(entry.row)
+        let at = At::live(self.now()?);
+        let plan = inner.plan_revoke(serial, shikkobi, reason, at)?;
+        inner.execute(&plan);
+        Ok(plan.rows[0].row.clone())
     }
 
     /// 更新: on day `on` (at most today), revokes every certificate of the person still valid
@@ -307,59 +302,10 @@ impl JukinetCs {
         serials: NewSerials,
     ) -> Result<Renewal, ChangeError> {
         let mut inner = self.lock();
-        let today = self.today()?;
-        not_in_future(on, today)?;
-        let new: Vec<(CertKind, CertSerial)> =
-            std::iter::once((CertKind::RiyoshaShomei, serials.riyosha_shomei))
-                .chain(serials.shomei.map(|s| (CertKind::Shomei, s)))
-                .collect();
-        if serials.shomei == Some(serials.riyosha_shomei) {
-            return Err(ChangeError::SerialInUse(serials.riyosha_shomei));
-        }
-        for (_, serial) in &new {
-            inner.check_unused(*serial)?;
-        }
-        let dantai = inner.dantai_of(juminhyo_code)?;
-        let state = inner.state_mut(dantai).map_err(ChangeError::Query)?;
-        let birth = state.residents[&juminhyo_code].seinengappi;
-        for (kind, _) in &new {
-            check_issuable(juminhyo_code, *kind, birth, on)?;
-        }
-        let to_revoke: Vec<CertificateEntry> = state
-            .certificates
-            .values()
-            .map(|stored| &stored.entry)
-            .filter(|e| {
-                e.row.juminhyo_code == juminhyo_code
-                    && e.row.shikkobi.is_none()
-                    && e.row.yuko_kigen >= on
-            })
-            .cloned()
-            .collect();
-        for entry in &to_revoke {
-            check_revocable(&entry.row, on)?;
-        }
-        let now = self.now()?;
-        let stamp = state.stamp(now)?;
-        let mut renewal = Renewal {
-            revoked: Vec::with_capacity(to_revoke.len()),
-            issued: Vec::with_capacity(new.len()),
-        };
-        for mut entry in to_revoke {
-            revoke_entry(&mut entry, on, RevocationReason::Koushin, stamp);
-            renewal.revoked.push(entry.row.clone());
-            state.put(entry, now);
-        }
-        let expires = yuko_kigen(birth, on);
-        for (kind, serial) in new {
-            let row = new_row(juminhyo_code, kind, serial, on, expires, stamp);
-            renewal.issued.push(row.clone());
-            state.put(CertificateEntry { row, reason: None }, now);
-        }
-        for row in &renewal.issued {
-            inner.by_serial.insert(row.serial, dantai);
-        }
-        Ok(renewal)
+        let at = At::live(self.now()?);
+        let plan = inner.plan_renew(juminhyo_code, on, serials, at)?;
+        inner.execute(&plan);
+        Ok(plan.renewal(serials))
     }
 
     /// 新規発行: a certificate issued after the CS was built (a card applied for later, or a
@@ -373,31 +319,10 @@ impl JukinetCs {
         yuko_kigen: Date,
     ) -> Result<ShomeishoJoho, ChangeError> {
         let mut inner = self.lock();
-        let today = self.today()?;
-        not_in_future(hakkobi, today)?;
-        if yuko_kigen < hakkobi {
-            return Err(ChangeError::KigenBeforeIssue {
-                hakkobi,
-                yuko_kigen,
-            });
-        }
-        inner.check_unused(serial)?;
-        let dantai = inner.dantai_of(juminhyo_code)?;
-        let state = inner.state_mut(dantai).map_err(ChangeError::Query)?;
-        let birth = state.residents[&juminhyo_code].seinengappi;
-        check_issuable(juminhyo_code, kind, birth, hakkobi)?;
-        let now = self.now()?;
-        let stamp = state.stamp(now)?;
-        let row = new_row(juminhyo_code, kind, serial, hakkobi, yuko_kigen, stamp);
-        state.put(
-            CertificateEntry {
-                row: row.clone(),
-                reason: None,
-            },
-            now,
-        );
-        inner.by_serial.insert(serial, dantai);
-        Ok(row)
+        let at = At::live(self.now()?);
+        let plan = inner.plan_issue(juminhyo_code, kind, serial, hakkobi, yuko_kigen, at)?;
+        inner.execute(&plan);
+        Ok(plan.rows[0].row.clone())
     }
 
     /// 転入: a resident who moved into the 団体 after the CS was built, with the certificates
@@ -409,24 +334,36 @@ impl JukinetCs {
         resident: &Resident,
     ) -> Result<HoninKakuninJoho, ChangeError> {
         let mut inner = self.lock();
-        inner.state_mut(dantai).map_err(ChangeError::Query)?;
+        inner.state(dantai).map_err(ChangeError::Query)?;
         check_resident_of(dantai, resident)?;
-        inner.check_new_person(resident)?;
-        for cert in &resident.certificates {
-            inner.check_unused(cert.serial)?;
-        }
         let now = self.now()?;
-        let state = inner.state_mut(dantai).map_err(ChangeError::Query)?;
-        let stamp = state.stamp(now)?;
-        let honin = HoninKakuninJoho::from_resident(resident, now);
-        state
-            .residents
-            .insert(resident.juminhyo_code, honin.clone());
-        for cert in &resident.certificates {
-            state.put(entry_of(resident, cert, stamp), now);
+        let newcomer = Newcomer {
+            honin: HoninKakuninJoho::from_resident(resident, now),
+            certificates: resident
+                .certificates
+                .iter()
+                .map(|cert| entry_of(resident, cert, now))
+                .collect(),
+        };
+        let plan = inner.plan_tennyu(dantai, newcomer, At::live(now))?;
+        inner.execute(&plan);
+        Ok(plan
+            .newcomer
+            .expect("a 転入 plan carries its newcomer")
+            .clone())
+    }
+
+    /// After a restart (`renkei serve --data`): nobody knows which 証明書情報 files the earlier
+    /// run handed out in the second the clock stands at, so assume one was, in every 団体. A
+    /// change made in that second is then stamped a second later (the stamp rule), and a
+    /// receiver that asks for the delta since that file's 作成日時 cannot miss it.
+    pub fn assume_files_handed_out_now(&self) -> Result<(), ClockOutOfRange> {
+        let now = self.now()?;
+        let mut inner = self.lock();
+        for state in inner.dantai.values_mut() {
+            state.last_file = Some(state.last_file.map_or(now, |last| last.max(now)));
         }
-        inner.index(dantai, resident);
-        Ok(honin)
+        Ok(())
     }
 
     // ---- shared with the other service modules ----
@@ -439,14 +376,9 @@ impl JukinetCs {
     }
 
     /// Now, to the second: the 作成日時 of a file and the stamp of a change.
-    fn now(&self) -> Result<Nichiji, ClockOutOfRange> {
+    pub(super) fn now(&self) -> Result<Nichiji, ClockOutOfRange> {
         let now = self.clock.now();
         Nichiji::new(now).ok_or(ClockOutOfRange { now })
-    }
-
-    /// Today in JST: the latest day a change may be dated.
-    fn today(&self) -> Result<Date, ClockOutOfRange> {
-        self.now().map(Nichiji::date)
     }
 }
 
@@ -504,7 +436,7 @@ impl JukinetCsBuilder {
             };
             for resident in &residents {
                 check_resident_of(code, resident)?;
-                inner.check_new_person(resident)?;
+                inner.check_new_person(resident.juminhyo_code, resident.kojin_bango)?;
                 for cert in &resident.certificates {
                     if inner.by_serial.contains_key(&cert.serial)
                         || state.certificates.contains_key(&cert.serial)
@@ -543,28 +475,30 @@ impl Inner {
             .ok_or(QueryError::UnknownDantai(dantai))
     }
 
-    fn dantai_of(&self, juminhyo_code: JuminhyoCode) -> Result<DantaiCode, ChangeError> {
+    pub(super) fn dantai_of(&self, juminhyo_code: JuminhyoCode) -> Result<DantaiCode, ChangeError> {
         self.by_juminhyo_code
             .get(&juminhyo_code)
             .copied()
             .ok_or(ChangeError::UnknownJuminhyoCode(juminhyo_code))
     }
 
-    fn check_unused(&self, serial: CertSerial) -> Result<(), ChangeError> {
+    pub(super) fn check_unused(&self, serial: CertSerial) -> Result<(), ChangeError> {
         if self.by_serial.contains_key(&serial) {
             return Err(ChangeError::SerialInUse(serial));
         }
         Ok(())
     }
 
-    fn check_new_person(&self, resident: &Resident) -> Result<(), BuildError> {
-        if self.by_juminhyo_code.contains_key(&resident.juminhyo_code) {
-            return Err(BuildError::DuplicateJuminhyoCode(resident.juminhyo_code));
+    pub(super) fn check_new_person(
+        &self,
+        juminhyo_code: JuminhyoCode,
+        kojin_bango: KojinBango,
+    ) -> Result<(), BuildError> {
+        if self.by_juminhyo_code.contains_key(&juminhyo_code) {
+            return Err(BuildError::DuplicateJuminhyoCode(juminhyo_code));
         }
-        if self.by_kojin_bango.contains_key(&resident.kojin_bango) {
-            return Err(BuildError::DuplicateKojinBango {
-                juminhyo_code: resident.juminhyo_code,
-            });
+        if self.by_kojin_bango.contains_key(&kojin_bango) {
+            return Err(BuildError::DuplicateKojinBango { juminhyo_code });
         }
         Ok(())
     }
@@ -575,6 +509,271 @@ impl Inner {
             .insert(resident.kojin_bango, resident.juminhyo_code);
         for cert in &resident.certificates {
             self.by_serial.insert(cert.serial, dantai);
+        }
+    }
+}
+
+/// When a change is made, and how its 更新日時 is chosen.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct At {
+    /// The clock's second when the change is made: its day is "today" for the checks, and
+    /// files made before the stamp still show the rows as they were.
+    pub(super) now: Nichiji,
+    stamping: Stamping,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Stamping {
+    /// A change made now: the stamp rule decides ([`DantaiState::stamp`]).
+    Live,
+    /// A change replayed from the state file: the stamp it was given when it was made (the
+    /// files it was compared with then are not known now).
+    Recorded(Nichiji),
+}
+
+impl At {
+    pub(super) fn live(now: Nichiji) -> Self {
+        Self {
+            now,
+            stamping: Stamping::Live,
+        }
+    }
+
+    pub(super) fn recorded(now: Nichiji, stamp: Nichiji) -> Self {
+        Self {
+            now,
+            stamping: Stamping::Recorded(stamp),
+        }
+    }
+
+    fn today(self) -> Date {
+        self.now.date()
+    }
+
+    fn stamp(self, state: &DantaiState) -> Result<Nichiji, ClockOutOfRange> {
+        match self.stamping {
+            Stamping::Live => state.stamp(self.now),
+            Stamping::Recorded(stamp) => Ok(stamp),
+        }
+    }
+}
+
+/// A change worked out in full and checked, not yet made: every row it writes, stamped.
+#[derive(Debug, Clone)]
+pub(super) struct Plan {
+    pub(super) dantai: DantaiCode,
+    pub(super) at: At,
+    /// The 更新日時 every row of the change carries.
+    pub(super) stamp: Nichiji,
+    /// Certificate rows changed or added.
+    pub(super) rows: Vec<CertificateEntry>,
+    /// A 転入's 本人確認情報.
+    pub(super) newcomer: Option<HoninKakuninJoho>,
+}
+
+impl Plan {
+    /// What a renewal with `serials` revoked and issued.
+    fn renewal(&self, serials: NewSerials) -> Renewal {
+        let new = [Some(serials.riyosha_shomei), serials.shomei];
+        let (issued, revoked) = self
+            .rows
+            .iter()
+            .map(|e| e.row.clone())
+            .partition(|row| new.contains(&Some(row.serial)));
+        Renewal { revoked, issued }
+    }
+}
+
+/// A person moving in, before the change stamps them: their 本人確認情報 and certificates.
+#[derive(Debug, Clone)]
+pub(super) struct Newcomer {
+    pub(super) honin: HoninKakuninJoho,
+    pub(super) certificates: Vec<CertificateEntry>,
+}
+
+impl Inner {
+    pub(super) fn state(&self, dantai: DantaiCode) -> Result<&DantaiState, QueryError> {
+        self.dantai
+            .get(&dantai)
+            .ok_or(QueryError::UnknownDantai(dantai))
+    }
+
+    pub(super) fn plan_revoke(
+        &self,
+        serial: CertSerial,
+        shikkobi: Date,
+        reason: RevocationReason,
+        at: At,
+    ) -> Result<Plan, ChangeError> {
+        not_in_future(shikkobi, at.today())?;
+        let dantai = *self
+            .by_serial
+            .get(&serial)
+            .ok_or(ChangeError::UnknownSerial(serial))?;
+        let state = self.state(dantai).map_err(ChangeError::Query)?;
+        let mut entry = state.certificates[&serial].entry.clone();
+        check_revocable(&entry.row, shikkobi)?;
+        let stamp = at.stamp(state)?;
+        revoke_entry(&mut entry, shikkobi, reason, stamp);
+        Ok(Plan {
+            dantai,
+            at,
+            stamp,
+            rows: vec![entry],
+            newcomer: None,
+        })
+    }
+
+    pub(super) fn plan_renew(
+        &self,
+        juminhyo_code: JuminhyoCode,
+        on: Date,
+        serials: NewSerials,
+        at: At,
+    ) -> Result<Plan, ChangeError> {
+        not_in_future(on, at.today())?;
+        let new: Vec<(CertKind, CertSerial)> =
+            std::iter::once((CertKind::RiyoshaShomei, serials.riyosha_shomei))
+                .chain(serials.shomei.map(|s| (CertKind::Shomei, s)))
+                .collect();
+        if serials.shomei == Some(serials.riyosha_shomei) {
+            return Err(ChangeError::SerialInUse(serials.riyosha_shomei));
+        }
+        for (_, serial) in &new {
+            self.check_unused(*serial)?;
+        }
+        let dantai = self.dantai_of(juminhyo_code)?;
+        let state = self.state(dantai).map_err(ChangeError::Query)?;
+        let birth = state.residents[&juminhyo_code].seinengappi;
+        for (kind, _) in &new {
+            check_issuable(juminhyo_code, *kind, birth, on)?;
+        }
+        let mut rows: Vec<CertificateEntry> = state
+            .certificates
+            .values()
+            .map(|stored| &stored.entry)
+            .filter(|e| {
+                e.row.juminhyo_code == juminhyo_code
+                    && e.row.shikkobi.is_none()
+                    && e.row.yuko_kigen >= on
+            })
+            .cloned()
+            .collect();
+        for entry in &rows {
+            check_revocable(&entry.row, on)?;
+        }
+        let stamp = at.stamp(state)?;
+        for entry in &mut rows {
+            revoke_entry(entry, on, RevocationReason::Koushin, stamp);
+        }
+        let expires = yuko_kigen(birth, on);
+        for (kind, serial) in new {
+            rows.push(CertificateEntry {
+                row: new_row(juminhyo_code, kind, serial, on, expires, stamp),
+                reason: None,
+            });
+        }
+        Ok(Plan {
+            dantai,
+            at,
+            stamp,
+            rows,
+            newcomer: None,
+        })
+    }
+
+    pub(super) fn plan_issue(
+        &self,
+        juminhyo_code: JuminhyoCode,
+        kind: CertKind,
+        serial: CertSerial,
+        hakkobi: Date,
+        yuko_kigen: Date,
+        at: At,
+    ) -> Result<Plan, ChangeError> {
+        not_in_future(hakkobi, at.today())?;
+        if yuko_kigen < hakkobi {
+            return Err(ChangeError::KigenBeforeIssue {
+                hakkobi,
+                yuko_kigen,
+            });
+        }
+        self.check_unused(serial)?;
+        let dantai = self.dantai_of(juminhyo_code)?;
+        let state = self.state(dantai).map_err(ChangeError::Query)?;
+        let birth = state.residents[&juminhyo_code].seinengappi;
+        check_issuable(juminhyo_code, kind, birth, hakkobi)?;
+        let stamp = at.stamp(state)?;
+        Ok(Plan {
+            dantai,
+            at,
+            stamp,
+            rows: vec![CertificateEntry {
+                row: new_row(juminhyo_code, kind, serial, hakkobi, yuko_kigen, stamp),
+                reason: None,
+            }],
+            newcomer: None,
+        })
+    }
+
+    /// A 転入: the person must be new to the whole CS (住民票コード, 個人番号) and so must every
+    /// serial they bring. Their 本人確認情報 carries `at.now`, their certificate rows the stamp.
+    pub(super) fn plan_tennyu(
+        &self,
+        dantai: DantaiCode,
+        newcomer: Newcomer,
+        at: At,
+    ) -> Result<Plan, ChangeError> {
+        let state = self.state(dantai).map_err(ChangeError::Query)?;
+        self.check_new_person(newcomer.honin.juminhyo_code, newcomer.honin.kojin_bango)?;
+        let mut serials = std::collections::HashSet::new();
+        for entry in &newcomer.certificates {
+            self.check_unused(entry.row.serial)?;
+            if !serials.insert(entry.row.serial) {
+                return Err(ChangeError::SerialInUse(entry.row.serial));
+            }
+        }
+        let stamp = at.stamp(state)?;
+        let mut honin = newcomer.honin;
+        honin.koshin_nichiji = at.now;
+        let rows = newcomer
+            .certificates
+            .into_iter()
+            .map(|mut entry| {
+                entry.row.juminhyo_code = honin.juminhyo_code;
+                entry.row.koshin_nichiji = stamp;
+                entry
+            })
+            .collect();
+        Ok(Plan {
+            dantai,
+            at,
+            stamp,
+            rows,
+            newcomer: Some(honin),
+        })
+    }
+
+    /// Makes a plan made under this same lock (or replayed in order): nothing can fail here.
+    pub(super) fn execute(&mut self, plan: &Plan) {
+        let Some(state) = self.dantai.get_mut(&plan.dantai) else {
+            // A plan names a 団体 it found; 団体 are never removed.
+            unreachable!("a plan names a 団体 of the CS");
+        };
+        if let Some(honin) = &plan.newcomer {
+            state.residents.insert(honin.juminhyo_code, honin.clone());
+        }
+        for entry in &plan.rows {
+            state.put(entry.clone(), plan.at.now);
+        }
+        if let Some(honin) = &plan.newcomer {
+            self.by_juminhyo_code
+                .insert(honin.juminhyo_code, plan.dantai);
+            self.by_kojin_bango
+                .insert(honin.kojin_bango, honin.juminhyo_code);
+        }
+        for entry in &plan.rows {
+            self.by_serial.insert(entry.row.serial, plan.dantai);
         }
     }
 }
@@ -771,7 +970,7 @@ fn birthday_in(birth: Date, year: i32) -> Date {
         .expect("28 February exists every year")
 }
 
-fn age_on(birth: Date, day: Date) -> i32 {
+pub(super) fn age_on(birth: Date, day: Date) -> i32 {
     let mut age = day.year() - birth.year();
     if (day.month(), day.day()) < (birth.month(), birth.day()) {
         age -= 1;
@@ -813,8 +1012,9 @@ pub enum QueryError {
     Clock(#[from] ClockOutOfRange),
 }
 
-/// Why a change to the CS is refused. Changes are made by scenarios (the runner), not by the
-/// vendor's system: these errors are for whoever wrote the scenario.
+/// Why a change to the CS is refused. Changes are made by scenarios (the runner) and through the
+/// admin API (an operator, a vendor's test), never by the vendor's system under test: these
+/// errors are for whoever asked for the change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChangeError {
     #[error("シリアル番号{0}の証明書はこの住基ネットCSにありません")]
@@ -856,6 +1056,36 @@ pub enum ChangeError {
         juminhyo_code: JuminhyoCode,
         day: Date,
     },
+    #[error("シリアル番号{serial}の証明書は住民票コード{juminhyo_code}の住民のものではありません")]
+    NotHolder {
+        serial: CertSerial,
+        juminhyo_code: JuminhyoCode,
+    },
+    #[error(
+        "シリアル番号{serial}の証明書は{}電子証明書です ({}ではありません)",
+        found.as_str(),
+        asked.as_str()
+    )]
+    ShubetsuMismatch {
+        serial: CertSerial,
+        found: CertKind,
+        asked: CertKind,
+    },
+    #[error("住民票コード{juminhyo_code}の住民は{}電子証明書を持っていません", kind.as_str())]
+    NoCertificate {
+        juminhyo_code: JuminhyoCode,
+        kind: CertKind,
+    },
+    #[error(
+        "失効させる証明書を shubetsu (署名用 / 利用者証明用: その種別でいちばん新しい証明書) か serial (シリアル番号) で指定してください"
+    )]
+    WhichCertificate,
+    #[error("住基ネットCSのファイルに書けない値です: {0}")]
+    NotWritable(String),
+    #[error(
+        "renkei が割り当てるシリアル番号 (9000000000000001〜9009999999999999) が尽きました: serial を指定してください"
+    )]
+    SerialsExhausted,
     #[error(transparent)]
     Query(QueryError),
     #[error(transparent)]
