@@ -66,6 +66,10 @@ pub fn steps() -> Vec<StepDef> {
             r"団体内統合宛名システムは転入者の符号を取得済みにしている",
             tennyu_fugou
         ),
+        step!(
+            r"団体内統合宛名システムはすべての住民の符号を取得済みと知っている",
+            all_fugou
+        ),
     ]
 }
 
@@ -687,6 +691,70 @@ async fn jumin_as_cs(world: &mut World, _args: Args) -> StepResult {
                 ));
             }
         }
+    }
+    verdict(problems)
+}
+
+/// Every resident's 符号 issued at the 中間サーバー, and the system knowing it (KIK-01b: the test
+/// 符号 of a 機関間テスト take business days to be issued, and must be asked after).
+async fn all_fugou(world: &mut World, _args: Args) -> StepResult {
+    world.live().await?;
+    let mut problems = Vec::new();
+    let residents: Vec<String> = {
+        let live = world.live.as_ref().expect("started");
+        live.households()
+            .iter()
+            .flat_map(|h| &h.members)
+            .map(|r| r.tougou_atena_bango.to_string())
+            .collect()
+    };
+    let issued = {
+        let live = world.live.as_ref().expect("started");
+        live.stack
+            .chukan
+            .catch_up()
+            .map_err(|e| StepError::Suite(format!("中間サーバー: {e}")))?;
+        let tenant = live
+            .stack
+            .chukan
+            .tenant_of(world.plan.dantai)
+            .ok_or_else(|| StepError::Suite("中間サーバーのテナントがありません".into()))?;
+        residents
+            .iter()
+            .filter(|t| {
+                t.parse()
+                    .ok()
+                    .and_then(|code| tenant.fugou.status(code))
+                    .is_some_and(|s| s.label() == "符号取得済み")
+            })
+            .count()
+    };
+    if issued < residents.len() {
+        problems.push(format!(
+            "中間サーバーで符号取得済みの住民は {} 人中 {issued} 人です",
+            residents.len()
+        ));
+    }
+    let body = world
+        .observe(Role::DantaiNaiTogoAtena, "fugou", &[])
+        .await?
+        .ok_or_else(|| malformed("GET /fugou が 404 で答えました", &Value::Null))?;
+    let items = body["items"]
+        .as_array()
+        .ok_or_else(|| malformed("/fugou の items", &body))?;
+    let known: BTreeSet<&str> = items
+        .iter()
+        .filter(|i| i["status"].as_str() == Some("符号取得済み"))
+        .filter_map(|i| i["tougou_atena_bango"].as_str())
+        .collect();
+    let unknown = residents
+        .iter()
+        .filter(|t| !known.contains(t.as_str()))
+        .count();
+    if unknown > 0 {
+        problems.push(format!(
+            "/fugou で符号取得済みでない住民が {unknown} 人います (発行されたあとで IF_FGU_10112_R01 で状況を確かめていない)"
+        ));
     }
     verdict(problems)
 }

@@ -44,6 +44,7 @@ pub enum DefectKind {
     LinksSnapshot,
     GaijiIgnored,
     TennyuFugouSkipped,
+    FugouPendingNotRechecked,
     FukuhonOldVersion,
     FukuhonCountSent,
     FukuhonCapRecordsIgnored,
@@ -312,6 +313,12 @@ pub static DEFECTS: &[Defect] = &[
         "JUK-07",
         DefectKind::TennyuFugouSkipped,
         "符号取得の対象を reset で読んだ住民記録の住民に限り、jumin_toroku で加えた住民 (転入者) には符号取得要求を一度も出さない (未要求のまま。ほかの住民の符号取得と状況の確認は正しく行う)",
+    ),
+    d(
+        "fugou-pending-not-rechecked",
+        "KIK-01b",
+        DefectKind::FugouPendingNotRechecked,
+        "符号取得中の住民の状況を確かめ直さない (IF_FGU_10112_R01 を送らない) ので、払出しに日数のかかるテスト環境では符号取得中のまま",
     ),
     // ---- 既存業務システム (docs/kizon-gyomu.md) ----
     d(

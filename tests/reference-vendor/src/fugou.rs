@@ -175,6 +175,10 @@ impl Run<'_> {
             match t.status.as_str() {
                 "符号取得済み" => {}
                 "符号取得中" => {
+                    if self.app.seeded.has(DefectKind::FugouPendingNotRechecked) {
+                        // 不具合: 取得中の住民の状況を確かめ直さない。
+                        continue;
+                    }
                     if let Checked::NotRequested(e) = self.check(t).await? {
                         // 中間サーバーに要求がない: 登録し直す。
                         match t.kojin_bango.as_deref() {
