@@ -6,7 +6,7 @@ use renkei_fixtures::ids::{KikanCode, TokuteiKojinJohoMeiCode};
 use serde_json::{Value, json};
 
 use super::fukuhon::{catch_up, own_tenant, to_next_morning, tokutei_code};
-use super::{Args, StepDef, StepError, StepResult, started, step};
+use super::{Args, StepDef, StepError, StepResult, cell, started, step};
 use crate::requirements::Role;
 use crate::runner::World;
 use crate::runner::kizon::{
@@ -325,14 +325,8 @@ async fn partner_fukuhon_one(world: &mut World, args: Args) -> StepResult {
 async fn partner_fukuhon_table(world: &mut World, args: Args) -> StepResult {
     let mut wanted = Vec::new();
     for row in args.rows()? {
-        let get = |key: &str| {
-            row.iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.clone())
-                .ok_or_else(|| StepError::Suite(format!("表に列「{key}」がありません")))
-        };
-        let n: u64 = get("住民")?.parse().map_err(suite)?;
-        wanted.push((n, tokutei_code(world, &get("特定個人情報")?)?));
+        let n: u64 = cell(&row, "住民")?.parse().map_err(suite)?;
+        wanted.push((n, tokutei_code(world, &cell(&row, "特定個人情報")?)?));
     }
     partner_fukuhon(world, wanted).await
 }

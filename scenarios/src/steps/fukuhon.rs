@@ -9,7 +9,9 @@ use renkei_simulator::chukan::platform::Tenant;
 use renkei_simulator::journal::{Query, System};
 use serde_json::Value;
 
-use super::{Args, StepDef, StepError, StepResult, malformed, started, step, verdict};
+use super::{
+    Args, StepDef, StepError, StepResult, cell, malformed, optional_cell, started, step, verdict,
+};
 use crate::requirements::Role;
 use crate::runner::World;
 use crate::runner::kizon::{PARTNER_NAME, Person, SeihonSpec};
@@ -133,25 +135,18 @@ fn person(world: &mut World, text: &str) -> Result<Person, StepError> {
 
 async fn seihon_table(world: &mut World, args: Args) -> StepResult {
     for row in args.rows()? {
-        let get = |key: &str| {
-            row.iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.clone())
-                .ok_or_else(|| StepError::Suite(format!("正本の表に列「{key}」がありません")))
-        };
-        let optional = |key: &str| row.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-        let who = person(world, &get("住民")?)?;
-        let tokutei = tokutei_code(world, &get("特定個人情報")?)?;
-        let overrides = match (optional("項目"), optional("値")) {
+        let who = person(world, &cell(&row, "住民")?)?;
+        let tokutei = tokutei_code(world, &cell(&row, "特定個人情報")?)?;
+        let overrides = match (optional_cell(&row, "項目"), optional_cell(&row, "値")) {
             (Some(name), Some(value)) if !name.is_empty() => vec![(name, value)],
             _ => Vec::new(),
         };
         world.planning()?.kizon.seihon.push(SeihonSpec {
-            seihon_id: get("正本ID")?,
+            seihon_id: cell(&row, "正本ID")?,
             person: who,
             tokutei,
-            dataset: get("データセット")?,
-            record_key: get("レコードキー")?,
+            dataset: cell(&row, "データセット")?,
+            record_key: cell(&row, "レコードキー")?,
             overrides,
         });
     }

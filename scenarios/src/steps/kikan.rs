@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::aite::{jimu, jouken, partner_kikan, partner_shoukai, resident, suite};
 use super::fukuhon::{catch_up, own_tenant, tokutei_code};
 use super::shoukai::{text, tsuuban_of};
-use super::{Args, StepDef, StepError, StepResult, malformed, started, step, verdict};
+use super::{Args, StepDef, StepError, StepResult, cell, malformed, started, step, verdict};
 use crate::requirements::Role;
 use crate::runner::World;
 use crate::runner::kizon::{PARTNER_NAME, partner_juutougai};
@@ -170,17 +170,11 @@ async fn kikan_test(world: &mut World, args: Args) -> StepResult {
     let aite = partner_kikan(world)?.to_string();
     let mut plan = Vec::new();
     for row in args.rows()? {
-        let get = |key: &str| {
-            row.iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.clone())
-                .ok_or_else(|| StepError::Suite(format!("計画の表に列「{key}」がありません")))
-        };
-        let person = resident(world, get("住民")?.parse().map_err(suite)?)?;
-        let tokutei = tokutei_code(world, &get("特定個人情報")?)?;
-        let (jimu, tetsuzuki) = jimu(world, &get("事務")?)?;
+        let person = resident(world, cell(&row, "住民")?.parse().map_err(suite)?)?;
+        let tokutei = tokutei_code(world, &cell(&row, "特定個人情報")?)?;
+        let (jimu, tetsuzuki) = jimu(world, &cell(&row, "事務")?)?;
         plan.push(json!({
-            "test_id": get("テストID")?,
+            "test_id": cell(&row, "テストID")?,
             "aite": aite,
             "tokutei": tokutei,
             "jimu": jimu,

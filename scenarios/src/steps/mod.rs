@@ -111,6 +111,19 @@ impl Args {
     }
 }
 
+/// The cell of `column` in a row of [`Args::rows`]; a missing column is the scenario's mistake.
+pub(crate) fn cell(row: &[(String, String)], column: &str) -> Result<String, StepError> {
+    optional_cell(row, column)
+        .ok_or_else(|| StepError::Suite(format!("表に列「{column}」がありません")))
+}
+
+/// The cell of `column` in a row of [`Args::rows`], when the table has that column.
+pub(crate) fn optional_cell(row: &[(String, String)], column: &str) -> Option<String> {
+    row.iter()
+        .find(|(k, _)| k == column)
+        .map(|(_, v)| v.clone())
+}
+
 pub type StepFuture<'a> = Pin<Box<dyn Future<Output = StepResult> + 'a>>;
 pub type Handler = for<'a> fn(&'a mut World, Args) -> StepFuture<'a>;
 
