@@ -20,22 +20,25 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, RwLock};
 
 use renkei_fixtures::ids::{DantaiCode, KojinBango, TougouAtenaBango};
-use time::{Duration, OffsetDateTime, Weekday};
+use time::{Duration, OffsetDateTime};
 
 use crate::clock::{Clock, JST};
 use crate::jukinet::service::{Fugou, FugouIssuer, FugouRelayError, JukinetCs};
+use crate::nws::shoukai::calendar::is_kyuujitsu;
 
 /// How long the 情報提供ネットワークシステム takes to issue a 符号.
 ///
 /// The real test environment takes up to 7 business days (seed 004 §2.12); production answers
-/// within the day. Holidays are not modelled yet: only Saturdays and Sundays are skipped.
+/// within the day. A business day is a 平日 of the 中間サーバー's calendar: not 土・日, not a 祝日
+/// (振替休日 and 国民の休日 included) and not 年末年始 (12月29日〜1月3日) —
+/// [`crate::nws::shoukai::calendar::is_kyuujitsu`], the same calendar as the service hours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum IssuanceDelay {
     /// Due as soon as it is registered: the next [`FugouKanri::process`] completes it.
     #[default]
     Immediate,
-    /// Due from 00:00 JST of the n-th business day (Monday to Friday) after the day of the
-    /// request. `BusinessDays(0)` is [`Immediate`](IssuanceDelay::Immediate).
+    /// Due from 00:00 JST of the n-th business day (a 平日: no 土日, 祝日 or 年末年始) after the
+    /// day of the request. `BusinessDays(0)` is [`Immediate`](IssuanceDelay::Immediate).
     BusinessDays(u32),
 }
 
@@ -58,10 +61,10 @@ impl IssuanceDelay {
     }
 }
 
-/// The first Monday-to-Friday day after `date`.
+/// The first 平日 after `date` (the 中間サーバー's calendar: no 土日, 祝日 or 年末年始).
 fn next_business_day(date: time::Date) -> time::Date {
     let mut next = date + Duration::days(1);
-    while matches!(next.weekday(), Weekday::Saturday | Weekday::Sunday) {
+    while is_kyuujitsu(next) {
         next += Duration::days(1);
     }
     next
@@ -377,6 +380,26 @@ mod tests {
         );
         assert_eq!(IssuanceDelay::Immediate.due_at(friday), friday);
         assert_eq!(IssuanceDelay::BusinessDays(0).due_at(friday), friday);
+    }
+
+    #[test]
+    fn business_days_skip_shukujitsu_and_nenmatsu_nenshi() {
+        // ゴールデンウィーク 2026: 4/29 昭和の日, 5/3〜5/5, 5/6 振替休日. From Tuesday 4/28 the 7
+        // business days are 4/30, 5/1, 5/7, 5/8, 5/11, 5/12, 5/13.
+        assert_eq!(
+            IssuanceDelay::TEST_ENVIRONMENT.due_at(datetime!(2026-04-28 10:00 +09:00)),
+            datetime!(2026-05-13 00:00 +09:00)
+        );
+        // 年末年始 (12/29〜1/3): from Friday 12/25, 12/28 then 2027-01-04.
+        assert_eq!(
+            IssuanceDelay::BusinessDays(2).due_at(datetime!(2026-12-25 10:00 +09:00)),
+            datetime!(2027-01-04 00:00 +09:00)
+        );
+        // シルバーウィーク 2026: 9/21 敬老の日, 9/22 国民の休日, 9/23 秋分の日.
+        assert_eq!(
+            IssuanceDelay::BusinessDays(1).due_at(datetime!(2026-09-18 10:00 +09:00)),
+            datetime!(2026-09-24 00:00 +09:00)
+        );
     }
 
     #[test]
