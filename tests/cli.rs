@@ -194,3 +194,42 @@ fn a_system_that_does_not_answer_is_judged_neither_way() {
         "{message}"
     );
 }
+
+/// The benchmarks stay runnable: each, on a small size, does the whole job and reports its
+/// figures (the targets are the issues'; the sizes here only keep the commands from rotting).
+#[test]
+fn benchmarks_run_end_to_end_on_small_sizes() {
+    let runs: [(&[&str], &[&str]); 3] = [
+        (
+            &["bench", "shoukai", "--queries", "200"],
+            &["正常終了 200", "elapsed"],
+        ),
+        (
+            &[
+                "bench",
+                "shoukai",
+                "--via",
+                "https",
+                "--queries",
+                "60",
+                "--people",
+                "12",
+            ],
+            &["提供された副本 60", "kept-alive", "state file", "elapsed"],
+        ),
+        (
+            &["bench", "fukuhon", "--records", "2000"],
+            &["2000 正常, 0 エラー", "peak RSS"],
+        ),
+    ];
+    for (args, expected) in runs {
+        let assert = renkei().args(args).assert().success();
+        let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+        for text in expected {
+            assert!(
+                stdout.contains(text),
+                "{args:?}: {text:?} missing in\n{stdout}"
+            );
+        }
+    }
+}

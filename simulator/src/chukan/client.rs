@@ -3,8 +3,9 @@
 //!
 //! renkei uses it where it plays a 団体 itself — the partner agency of a 機関間テスト, the provider a
 //! vendor's system asks — so that what renkei does goes through the same interface, checks and
-//! journal as what the vendor's system does. One connection a request: simple, and the requests
-//! renkei makes are few.
+//! journal as what the vendor's system does. [`TenantClient::send`] opens a connection a request
+//! (simple, and renkei's own requests are few); [`TenantClient::open`] keeps one connection for
+//! many, as `renkei bench shoukai --via https` does.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -111,14 +112,9 @@ impl TenantClient {
         &self.kikan
     }
 
-    /// Sends one request and reads the whole answer.
-    pub async fn send(
-        &self,
-        method: &str,
-        path: &str,
-        content_type: &str,
-        body: Vec<u8>,
-    ) -> Result<Answer, ClientError> {
+    /// Opens one mutual-TLS connection that can carry many requests (HTTP/1.1 keep-alive), for
+    /// callers that send many: the benchmark, a bulk setup.
+    pub async fn open(&self) -> Result<TenantConnection, ClientError> {
         let connect = |message: String| ClientError::Connect {
             addr: self.addr,
             message,
@@ -131,45 +127,46 @@ impl TenantClient {
             .connect(name, tcp)
             .await
             .map_err(|e| connect(e.to_string()))?;
-        let (mut sender, connection) =
+        let (sender, connection) =
             hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
                 .await
                 .map_err(|e| connect(e.to_string()))?;
         tokio::spawn(connection);
-        let request = hyper::Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", "127.0.0.1")
-            .header("content-type", content_type)
-            .body(http_body_util::Full::new(bytes::Bytes::from(body)))
-            .map_err(|e| connect(e.to_string()))?;
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| connect(e.to_string()))?;
-        let status = response.status().as_u16();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| connect(e.to_string()))?
-            .to_bytes();
-        Ok(Answer {
-            status,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
+        Ok(TenantConnection {
+            client: self.clone(),
+            sender,
         })
     }
 
-    /// Sends the 電文 `id` with these body elements (in order; values escaped).
-    pub async fn denbun(&self, id: &str, items: &[(&str, &str)]) -> Result<Answer, ClientError> {
+    /// Sends one request on a connection of its own and reads the whole answer.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<Answer, ClientError> {
+        self.open()
+            .await?
+            .send(method, path, content_type, body)
+            .await
+    }
+
+    /// The 電文 `id` with these body elements (in order; values escaped), as the XML sent.
+    pub fn denbun_xml(&self, id: &str, items: &[(&str, &str)]) -> String {
         let body: String = items
             .iter()
             .map(|(name, value)| format!("    <{name}>{}</{name}>\n", escape(value)))
             .collect();
-        let text = format!(
+        format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{id}>\n  <MessageHeader>\n    <MSGID>RENKEI-{id}</MSGID>\n    <MSGTypeID>{id}</MSGTypeID>\n    <MSGMode>{}</MSGMode>\n    <SourceSystemID>{}</SourceSystemID>\n    <DestinationSystemID>{}</DestinationSystemID>\n  </MessageHeader>\n  <MessageBody>\n{body}  </MessageBody>\n</{id}>\n",
             self.msg_mode, self.source_system_id, self.kikan
-        );
+        )
+    }
+
+    /// Sends the 電文 `id` with these body elements (in order; values escaped).
+    pub async fn denbun(&self, id: &str, items: &[(&str, &str)]) -> Result<Answer, ClientError> {
+        let text = self.denbun_xml(id, items);
         self.send(
             "POST",
             &format!("/ws/{id}"),
@@ -192,6 +189,71 @@ impl TenantClient {
 
     pub async fn get(&self, path: &str) -> Result<Answer, ClientError> {
         self.send("GET", path, "text/plain", Vec::new()).await
+    }
+}
+
+/// One kept-alive connection of a [`TenantClient`]: requests go one after another on it.
+pub struct TenantConnection {
+    client: TenantClient,
+    sender: hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>,
+}
+
+impl TenantConnection {
+    /// Sends one request on this connection and reads the whole answer.
+    pub async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<Answer, ClientError> {
+        let connect = |message: String| ClientError::Connect {
+            addr: self.client.addr,
+            message,
+        };
+        self.sender
+            .ready()
+            .await
+            .map_err(|e| connect(e.to_string()))?;
+        let request = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "127.0.0.1")
+            .header("content-type", content_type)
+            .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+            .map_err(|e| connect(e.to_string()))?;
+        let response = self
+            .sender
+            .send_request(request)
+            .await
+            .map_err(|e| connect(e.to_string()))?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| connect(e.to_string()))?
+            .to_bytes();
+        Ok(Answer {
+            status,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        })
+    }
+
+    /// Sends the 電文 `id` with these body elements on this connection.
+    pub async fn denbun(
+        &mut self,
+        id: &str,
+        items: &[(&str, &str)],
+    ) -> Result<Answer, ClientError> {
+        let text = self.client.denbun_xml(id, items);
+        self.send(
+            "POST",
+            &format!("/ws/{id}"),
+            "application/xml; charset=utf-8",
+            text.into_bytes(),
+        )
+        .await
     }
 }
 
