@@ -9,6 +9,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
+mod support;
+
 fn renkei() -> Command {
     Command::new(env!("CARGO_BIN_EXE_renkei"))
 }
@@ -64,22 +66,7 @@ fn failures(run: &Value) -> String {
 }
 
 fn validate_run(run: &Value) {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/docs/schemas/run.schema.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let id = schema["$id"].as_str().unwrap().to_owned();
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler.add_resource(&id, schema).unwrap();
-    let index = compiler.compile(&id, &mut schemas).unwrap();
-    schemas
-        .validate(run, index)
-        .unwrap_or_else(|e| panic!("run.json: {e:#}"));
+    support::validate_with_schema("run.schema.json", run);
 }
 
 #[test]

@@ -8,6 +8,8 @@ use std::process::{Command, Output};
 
 use renkei_reports::{Run, Verdict, files, sample};
 
+mod support;
+
 fn renkei() -> Command {
     Command::new(env!("CARGO_BIN_EXE_renkei"))
 }
@@ -60,22 +62,7 @@ fn demo_writes_every_report_and_each_verifies() {
     let run = files::read_run(&dir.path().join("run.json")).unwrap();
     assert!(run.masked, "run.json is masked by default");
     // Masked, it still fits the published schema.
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/docs/schemas/run.schema.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let id = schema["$id"].as_str().unwrap().to_owned();
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler.add_resource(&id, schema).unwrap();
-    let index = compiler.compile(&id, &mut schemas).unwrap();
-    schemas
-        .validate(&serde_json::to_value(&run).unwrap(), index)
-        .unwrap_or_else(|e| panic!("run.json: {e:#}"));
+    support::validate_with_schema("run.schema.json", &serde_json::to_value(&run).unwrap());
     for name in ["run.json", "report.html", "junit.xml", "summary.md"] {
         let check = renkei()
             .args(["report", "verify"])
