@@ -138,6 +138,10 @@ impl SqliteStore {
         };
         if let Some(journal_conn) = journal_conn {
             journal_conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            // The journal is a record, not acknowledged state (see the module comment): a commit
+            // need not wait for the disk, and an fsync per small batch would hold the file's
+            // write lock while the 中間サーバー's connection waits for it.
+            journal_conn.pragma_update(None, "synchronous", "NORMAL")?;
             let (sender, receiver) = sync_channel(4096);
             let writer = std::thread::spawn(move || write_journal(journal_conn, receiver));
             *store.journal.lock().expect("fresh mutex") = Some(sender);
@@ -276,10 +280,9 @@ fn write_journal(mut conn: Connection, receiver: Receiver<Exchange>) {
             let transaction = conn.transaction()?;
             for exchange in &batch {
                 let body = serde_json::to_string(exchange).expect("exchanges serialise");
-                transaction.execute(
-                    "INSERT OR REPLACE INTO exchanges (seq, body) VALUES (?1, ?2)",
-                    params![exchange.seq as i64, body],
-                )?;
+                transaction
+                    .prepare_cached("INSERT OR REPLACE INTO exchanges (seq, body) VALUES (?1, ?2)")?
+                    .execute(params![exchange.seq as i64, body])?;
             }
             transaction.commit()
         })();

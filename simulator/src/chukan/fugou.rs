@@ -16,7 +16,7 @@
 //!
 //! One [`FugouKanri`] is one tenant's (one 団体's) 符号管理.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard, RwLock};
 
 use renkei_fixtures::ids::{DantaiCode, KojinBango, TougouAtenaBango};
@@ -157,12 +157,21 @@ pub struct FugouKanri {
     clock: Clock,
     /// A std `Mutex`: held to read or write entries, never while the 住基ネット or the
     /// issuer runs.
-    entries: Mutex<BTreeMap<TougouAtenaBango, Entry>>,
+    entries: Mutex<Entries>,
     /// 符号 → 団体内統合宛名番号 of every 符号 held: the 提供者's side of 情報照会 finds the person
     /// by the 符号 the 情報提供ネットワークシステム converted to (seed 004 §6.4). A `HashMap`
     /// behind a `RwLock`: point lookups on every 照会, a write only when a 符号 is issued. Only
     /// grows: a 符号取得済み person cannot be requested again.
     by_fugou: RwLock<HashMap<Fugou, TougouAtenaBango>>,
+}
+
+/// Every person's last request, and the pending ones by when they are due: the 中間サーバー asks
+/// what is due before every 電文, which must not cost a pass over every person.
+#[derive(Debug, Default)]
+struct Entries {
+    by_person: BTreeMap<TougouAtenaBango, Entry>,
+    /// (due_at, person) of every 符号取得中 entry.
+    pending: BTreeSet<(OffsetDateTime, TougouAtenaBango)>,
 }
 
 /// One person's last request. The 個人番号 is kept only to send the request.
@@ -179,7 +188,7 @@ impl FugouKanri {
             dantai,
             delay,
             clock,
-            entries: Mutex::new(BTreeMap::new()),
+            entries: Mutex::new(Entries::default()),
             by_fugou: RwLock::new(HashMap::new()),
         }
     }
@@ -215,8 +224,9 @@ impl FugouKanri {
     ) -> Result<OffsetDateTime, FugouError> {
         let due_at = self.delay.due_at(requested_at);
         let mut entries = self.lock();
-        Self::refusal(&entries, tougou)?;
-        entries.insert(
+        Self::refusal(&entries.by_person, tougou)?;
+        entries.pending.insert((due_at, tougou));
+        entries.by_person.insert(
             tougou,
             Entry {
                 kojin_bango,
@@ -231,7 +241,7 @@ impl FugouKanri {
 
     /// Whether a request for `tougou` would be accepted now (without registering it).
     pub fn check_request(&self, tougou: TougouAtenaBango) -> Result<(), FugouError> {
-        Self::refusal(&self.lock(), tougou)
+        Self::refusal(&self.lock().by_person, tougou)
     }
 
     fn refusal(
@@ -250,8 +260,9 @@ impl FugouKanri {
     /// How many requests are due at `now`.
     pub fn due_count(&self, now: OffsetDateTime) -> usize {
         self.lock()
-            .values()
-            .filter(|e| matches!(e.status, FugouStatus::Shutokuchu { due_at, .. } if due_at <= now))
+            .pending
+            .iter()
+            .take_while(|(due_at, _)| *due_at <= now)
             .count()
     }
 
@@ -263,17 +274,26 @@ impl FugouKanri {
         cs: &JukinetCs,
         issuer: &dyn FugouIssuer,
     ) -> Vec<(TougouAtenaBango, FugouStatus)> {
-        let due: Vec<(TougouAtenaBango, KojinBango, OffsetDateTime)> = self
-            .lock()
-            .iter()
-            .filter_map(|(&tougou, entry)| match entry.status {
-                FugouStatus::Shutokuchu {
-                    requested_at,
-                    due_at,
-                } if due_at <= now => Some((tougou, entry.kojin_bango, requested_at)),
-                _ => None,
-            })
-            .collect();
+        let due: Vec<(TougouAtenaBango, KojinBango, OffsetDateTime)> = {
+            let entries = self.lock();
+            let mut due: Vec<_> = entries
+                .pending
+                .iter()
+                .take_while(|(due_at, _)| *due_at <= now)
+                .filter_map(|&(_, tougou)| {
+                    let entry = entries.by_person.get(&tougou)?;
+                    match entry.status {
+                        FugouStatus::Shutokuchu { requested_at, .. } => {
+                            Some((tougou, entry.kojin_bango, requested_at))
+                        }
+                        _ => None,
+                    }
+                })
+                .collect();
+            // In 団体内統合宛名番号 order, as documented (not by due time).
+            due.sort_by_key(|(tougou, ..)| *tougou);
+            due
+        };
         let mut completed = Vec::with_capacity(due.len());
         for (tougou, kojin_bango, requested_at) in due {
             // The lock is not held here: the relay locks the CS, the issuer its register.
@@ -290,10 +310,16 @@ impl FugouKanri {
                 },
             };
             let mut entries = self.lock();
+            let entries = &mut *entries;
             // Only the request that was sent is completed (another `process` may have been first).
-            if let Some(entry) = entries.get_mut(&tougou)
-                && matches!(entry.status, FugouStatus::Shutokuchu { requested_at: r, .. } if r == requested_at)
+            if let Some(entry) = entries.by_person.get_mut(&tougou)
+                && let FugouStatus::Shutokuchu {
+                    requested_at: r,
+                    due_at,
+                } = entry.status
+                && r == requested_at
             {
+                entries.pending.remove(&(due_at, tougou));
                 if let Some(fugou) = status.fugou() {
                     self.by_fugou
                         .write()
@@ -309,13 +335,14 @@ impl FugouKanri {
 
     /// The status of the last 符号取得要求 for `tougou`; `None` if there was none.
     pub fn status(&self, tougou: TougouAtenaBango) -> Option<FugouStatus> {
-        self.lock().get(&tougou).map(|e| e.status.clone())
+        self.lock().by_person.get(&tougou).map(|e| e.status.clone())
     }
 
     /// The 符号 of `tougou`, for 情報照会. Without one (no request, pending, or エラー), the
     /// real message.
     pub fn fugou(&self, tougou: TougouAtenaBango) -> Result<Fugou, FugouError> {
         self.lock()
+            .by_person
             .get(&tougou)
             .and_then(|e| e.status.fugou().cloned())
             .ok_or(FugouError::Mishutoku { tougou })
@@ -334,7 +361,7 @@ impl FugouKanri {
     /// How many persons are in each status, in the order of [`FugouStatus::LABELS`].
     pub fn counts(&self) -> [usize; 3] {
         let mut counts = [0; 3];
-        for entry in self.lock().values() {
+        for entry in self.lock().by_person.values() {
             let index = FugouStatus::LABELS
                 .iter()
                 .position(|&l| l == entry.status.label())
@@ -344,8 +371,9 @@ impl FugouKanri {
         counts
     }
 
-    fn lock(&self) -> MutexGuard<'_, BTreeMap<TougouAtenaBango, Entry>> {
-        // Each write replaces one entry whole; a panic elsewhere cannot leave one half-written.
+    fn lock(&self) -> MutexGuard<'_, Entries> {
+        // Each write replaces one entry whole and its pending mark with it; a panic elsewhere
+        // cannot leave one half-written.
         self.entries
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
