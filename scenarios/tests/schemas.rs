@@ -201,6 +201,10 @@ fn the_config_renkei_writes_is_valid_against_its_schema() {
                 name: "調布市".into(),
                 kind: "municipality",
             }],
+            madoguchi: Some(renkei_scenarios::sut::config::Madoguchi {
+                start: "08:30".into(),
+                end: "17:15".into(),
+            }),
         }),
     };
     let (schemas, index) = validator("renkei-config.schema.json", "");
@@ -249,6 +253,9 @@ fn the_kizon_gyomu_examples_are_valid() {
         } else if value["items"][0].get("yuukou_kigen").is_some() {
             check_observation("teikyou", &value).unwrap_or_else(|e| panic!("{e}\n{example}"));
             "teikyou"
+        } else if value["items"][0].get("kakunin_at").is_some() {
+            check_observation("setsuzoku", &value).unwrap_or_else(|e| panic!("{e}\n{example}"));
+            "setsuzoku"
         } else if value["items"][0].get("test_id").is_some() {
             check_observation("kikan_test", &value).unwrap_or_else(|e| panic!("{e}\n{example}"));
             "kikan_test"
@@ -265,6 +272,7 @@ fn the_kizon_gyomu_examples_are_valid() {
         "shoukai",
         "kiroku",
         "kikan_test",
+        "setsuzoku",
     ] {
         assert!(
             checked.contains(&needed),

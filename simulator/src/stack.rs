@@ -135,6 +135,8 @@ pub struct Stack {
     pub pittari_ca_pem: Option<String>,
     store: Option<Arc<SqliteStore>>,
     proxy: ProxyHandle,
+    /// The 中間サーバー listener now serving (the others refuse: [`Stack::move_chukan`]).
+    chukan_destination: crate::chukan::server::Destination,
     servers: Vec<JoinHandle<()>>,
     /// Tells every server to stop accepting and close its connections when they are idle.
     stop: tokio::sync::watch::Sender<bool>,
@@ -382,10 +384,16 @@ impl Stack {
                 addr: chukan_addr,
                 source,
             })?;
+        let chukan_destination = crate::chukan::server::Destination::default();
         servers.push(tokio::spawn(crate::chukan::server::serve(
             chukan.clone(),
             chukan_listener,
-            crate::chukan::server::router(chukan.clone(), journal.clone(), clock.clone()),
+            crate::chukan::server::router_at(
+                chukan.clone(),
+                journal.clone(),
+                clock.clone(),
+                chukan_destination.clone(),
+            ),
             stopping.clone(),
         )));
         servers.push(tokio::spawn(night_batch_ticker(
@@ -447,9 +455,43 @@ impl Stack {
             pittari_ca_pem: pittari_tls.map(|tls| tls.ca_pem().to_owned()),
             store,
             proxy,
+            chukan_destination,
             servers,
             stop,
         })
+    }
+
+    /// Moves the 中間サーバー to a new address (接続先の移行, 移行リハーサル: docs/chukan-api.md
+    /// 「接続先の移行」): the same 中間サーバー — tenants, data, CA, certificates, journal — starts
+    /// listening on a new free port of the same host, and the address it served on until now
+    /// answers every request with `MOVED` (421) from here on. Returns the new address, which
+    /// [`Stack::addresses`] now holds too.
+    pub async fn move_chukan(&mut self) -> Result<SocketAddr, StackError> {
+        let what = "自治体中間サーバー (新しい接続先)";
+        let addr = SocketAddr::new(self.addresses.chukan.ip(), 0);
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StackError::Bind { what, addr, source })?;
+        let local =
+            listener
+                .local_addr()
+                .map_err(|source| StackError::Bind { what, addr, source })?;
+        let destination = crate::chukan::server::Destination::default();
+        self.servers.push(tokio::spawn(crate::chukan::server::serve(
+            self.chukan.clone(),
+            listener,
+            crate::chukan::server::router_at(
+                self.chukan.clone(),
+                self.journal.clone(),
+                self.clock.clone(),
+                destination.clone(),
+            ),
+            self.stop.subscribe(),
+        )));
+        let old = std::mem::replace(&mut self.chukan_destination, destination);
+        old.move_to(format!("https://{local}"));
+        self.addresses.chukan = local;
+        Ok(local)
     }
 
     /// The download API's base URL: `https://…` with [`StackOptions::pittari_tls`], else
@@ -546,6 +588,11 @@ fn start_chukan(
     .map_err(|e| failed(&e))?;
     if let Some(dir) = data_dir {
         chukan.write_certificates(dir).map_err(|e| failed(&e))?;
+    }
+    if spec.as_ref().map(|s| s.teikyou_jogai)
+        == Some(renkei_fixtures::scenario::TeikyouJogaiStart::Layouts)
+    {
+        crate::chukan::teikyou_jogai::seed_from_layouts(&chukan).map_err(|e| failed(&e))?;
     }
     chukan.catch_up().map_err(|e| failed(&e))?;
     Ok(chukan)

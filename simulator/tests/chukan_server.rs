@@ -2,52 +2,25 @@
 //! in one `Stack`, a TLS client with each tenant's client certificate, real XML, a real SQLite state
 //! file; the clock moved through the admin API.
 
+mod chukan_support;
+use chukan_support::*;
+
 use std::sync::Arc;
 
-use renkei_fixtures::catalog::Catalogs;
 use renkei_fixtures::population::Resident;
-use renkei_fixtures::scenario::{Expanded, Scenario};
+use renkei_fixtures::scenario::Expanded;
 use renkei_simulator::chukan::fukuhon::{
     FileHeader, FukuhonFileWriter, RawItem, RawRecord, RecordField,
 };
 use renkei_simulator::chukan::tls::ChukanCa;
-use renkei_simulator::stack::{Stack, StackOptions};
+use renkei_simulator::stack::Stack;
 use time::macros::datetime;
 
 const CHIYODA: &str = "9913101600000000";
 const CHOFU: &str = "9913208000000000";
 
 fn scenario(extra: &str) -> Expanded {
-    let text = format!(
-        "name = \"中間サーバー\"\nseed = 5\nstart = \"2026-04-06T09:00:00+09:00\"\n\
-         [[dantai]]\ncode = \"131016\"\nresidents = 30\n\
-         [[dantai]]\ncode = \"132080\"\nresidents = 30\n\
-         [chukan]\n{extra}\n"
-    );
-    Scenario::from_toml(&text)
-        .unwrap()
-        .expand(Catalogs::embedded())
-        .unwrap()
-}
-
-fn residents(expanded: &Expanded, index: usize) -> Vec<Resident> {
-    expanded.populations[index]
-        .1
-        .iter()
-        .flat_map(|h| h.members.clone())
-        .collect()
-}
-
-async fn spawn(expanded: &Expanded, data: Option<&std::path::Path>) -> Stack {
-    Stack::start(
-        expanded,
-        StackOptions {
-            data_dir: data.map(|d| d.to_owned()),
-            ..StackOptions::default()
-        },
-    )
-    .await
-    .unwrap()
+    chukan_support::scenario("中間サーバー", 5, &[("131016", 30), ("132080", 30)], extra)
 }
 
 /// A 既存システム's client over mutual TLS: trusts renkei's CA (`ca.pem`), presents a client
@@ -208,19 +181,6 @@ fn fugou_status(destination: &str, person: &Resident) -> String {
             person.tougou_atena_bango
         ),
     )
-}
-
-async fn advance(stack: &Stack, seconds: i64) {
-    let response = reqwest::Client::new()
-        .post(format!(
-            "http://{}/admin/v1/clock/advance",
-            stack.addresses.admin
-        ))
-        .body(format!("{{\"seconds\":{seconds}}}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
 }
 
 /// A 副本登録・削除ファイル of 千代田区 with these records.
@@ -709,24 +669,6 @@ async fn fukuhon_go_through_the_night_batch_with_caps_carry_over_and_a_restart()
         renkei_simulator::chukan::fukuhon::ItemValue::Value(v) if v == "𠮷"
     )));
     stack.shutdown().await;
-}
-
-/// Validates `xml` against `docs/xsd/chukan/{xsd}` with Debian's xmllint.
-fn xmllint(xsd: &str, name: &str, xml: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(format!("{name}.xml"));
-    std::fs::write(&path, xml).unwrap();
-    let schema = format!("{}/../docs/xsd/chukan/{xsd}", env!("CARGO_MANIFEST_DIR"));
-    let output = std::process::Command::new("xmllint")
-        .args(["--noout", "--schema", &schema])
-        .arg(&path)
-        .output()
-        .expect("xmllint (Debian libxml2-utils) is installed");
-    assert!(
-        output.status.success(),
-        "{name} does not validate against {xsd}:\n{}\n{xml}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 #[tokio::test]

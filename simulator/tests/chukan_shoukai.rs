@@ -3,16 +3,17 @@
 //! 電文 and files, the clock moved through the admin API, a real state file for the restart.
 //! Every request and answer is checked against the XSDs of docs/xsd/chukan/ with xmllint.
 
+mod chukan_support;
+use chukan_support::*;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use renkei_fixtures::catalog::Catalogs;
-use renkei_fixtures::population::Resident;
-use renkei_fixtures::scenario::{Expanded, Scenario};
+use renkei_fixtures::scenario::Expanded;
 use renkei_simulator::chukan::fukuhon::{
     FileHeader, FukuhonFileWriter, RawItem, RawRecord, RecordField,
 };
-use renkei_simulator::stack::{Stack, StackOptions};
+use renkei_simulator::stack::Stack;
 use time::macros::datetime;
 
 const CHIYODA: &str = "9913101600000000";
@@ -25,37 +26,12 @@ const CHOFU_JUUTOUGAI: &str = "000000400000001";
 const MITAKA_JUUTOUGAI: &str = "000000400000002";
 
 fn scenario(extra: &str) -> Expanded {
-    let text = format!(
-        "name = \"情報照会\"\nseed = 11\nstart = \"2026-04-06T09:00:00+09:00\"\n\
-         [[dantai]]\ncode = \"131016\"\nresidents = 20\n\
-         [[dantai]]\ncode = \"132080\"\nresidents = 20\n\
-         [[dantai]]\ncode = \"132047\"\nresidents = 20\n\
-         [chukan]\n{extra}\n"
-    );
-    Scenario::from_toml(&text)
-        .unwrap()
-        .expand(Catalogs::embedded())
-        .unwrap()
-}
-
-fn residents(expanded: &Expanded, index: usize) -> Vec<Resident> {
-    expanded.populations[index]
-        .1
-        .iter()
-        .flat_map(|h| h.members.clone())
-        .collect()
-}
-
-async fn spawn(expanded: &Expanded, data: Option<&std::path::Path>) -> Stack {
-    Stack::start(
-        expanded,
-        StackOptions {
-            data_dir: data.map(|d| d.to_owned()),
-            ..StackOptions::default()
-        },
+    chukan_support::scenario(
+        "情報照会",
+        11,
+        &[("131016", 20), ("132080", 20), ("132047", 20)],
+        extra,
     )
-    .await
-    .unwrap()
 }
 
 // ---- a 既存システム's client -------------------------------------------------------------------
@@ -323,8 +299,8 @@ fn record(id: &str, person: &str, dataset: &str, items: &[(&str, &str)]) -> RawR
     record
 }
 
-/// 地方税 2025 of one person: 課税情報 (D0201) and 所得・控除情報 (D0202, whose 給与収入額 is a
-/// 提供除外項目).
+/// 地方税 2025 of one person: 課税情報 (D0201) and 所得・控除情報 (D0202, whose 給与収入額 the
+/// layout catalog marks provision_excluded: left out once the 提供者 registers it).
 fn zeimu(prefix: &str, person: &str) -> Vec<RawRecord> {
     vec![
         record(
@@ -374,20 +350,6 @@ async fn set_clock(stack: &Stack, at: &str) {
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
 }
 
-async fn advance(stack: &Stack, seconds: i64) {
-    let response = reqwest::Client::new()
-        .post(format!(
-            "http://{}/admin/v1/clock/advance",
-            stack.addresses.admin
-        ))
-        .body(format!("{{\"seconds\":{seconds}}}"))
-        .header("content-type", "application/json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-}
-
 /// Registers `records` for `kizon`'s tenant and lets the night batch store them (the clock moves
 /// on a day: Monday 09:00 → Tuesday 09:00).
 async fn register_fukuhon(stack: &Stack, kizon: &Kizon, dantai: &str, records: &[RawRecord]) {
@@ -409,6 +371,21 @@ async fn register_fukuhon(stack: &Stack, kizon: &Kizon, dantai: &str, records: &
         status.text
     );
     assert_eq!(value(&status.text, "エラー件数"), "0", "{}", status.text);
+}
+
+/// Registers `kizon`'s 提供除外項目マスタ (D0202 の 給与収入額) with a 提供除外項目マスタ登録要求ファイル.
+async fn register_jogai(kizon: &Kizon, dantai: &str) {
+    let file = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<提供除外項目マスタ登録要求>\n  <ヘッダ>\n    <ファイルID>FI_DBM_0003</ファイルID>\n    <団体コード>{dantai}</団体コード>\n  </ヘッダ>\n  <データセット>\n    <特定個人情報名コード>TM00000000000002</特定個人情報名コード>\n    <データセット識別項目コード>D0202</データセット識別項目コード>\n    <項目名>給与収入額</項目名>\n  </データセット>\n</提供除外項目マスタ登録要求>\n"
+    );
+    let answer = kizon
+        .upload("FI_DBM_0003_jogai.xml", "teikyou-jogai-file.xsd", file)
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    kizon
+        .seen
+        .add("teikyou-jogai-file.xsd", "jogai_result", &answer.text);
+    assert_eq!(values(&answer.text, "項目名"), ["給与収入額"]);
 }
 
 /// A 一括照会要求ファイル of 千代田区: one 明細 per 提供者, as [`shoukai`] asks.
@@ -504,8 +481,10 @@ async fn two_tenants_query_each_other_answer_by_hand_withdraw_and_keep_records()
     // lived there in 2025), each under its own 団体内統合宛名番号.
     fugou(&chiyoda, &tougou, &kojin).await;
     fugou(&chofu, CHOFU_JUUTOUGAI, &kojin).await;
-    // 調布市 registers the person's 地方税 副本; the night batch stores them.
+    // 調布市 registers the person's 地方税 副本; the night batch stores them. And its
+    // 提供除外項目マスタ (seed 004 §3.3 #9): D0202 の 給与収入額 is never provided.
     register_fukuhon(&stack, &chofu, "132080", &zeimu("Z", CHOFU_JUUTOUGAI)).await;
+    register_jogai(&chofu, "132080").await;
 
     // 千代田区 asks (自動応答): 正常終了 at once, the 副本 without the 提供除外項目.
     let answer = chiyoda

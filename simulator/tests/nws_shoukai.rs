@@ -39,11 +39,59 @@ fn records(world: &World, kikan: renkei_fixtures::ids::KikanCode) -> Vec<Kiroku>
 }
 
 #[test]
+fn what_is_left_out_is_the_providers_teikyou_jogai_master() {
+    let world = two();
+    world.fukuhon(chofu(), MsgMode::Honban, 1, tm(2), "D0202", "2025");
+    let provided = |world: &World| {
+        let shoukai = world
+            .engine
+            .shoukai(chiyoda(), jidou_teate(chofu(), 1))
+            .unwrap();
+        assert_eq!(shoukai.status, ShoukaiStatus::SeijouShuuryou);
+        world
+            .engine
+            .kekka(chiyoda(), shoukai.shori_tsuuban)
+            .unwrap()
+            .kekka[0]
+            .fukuhon
+            .clone()
+    };
+    // No master: every item of the 副本 is provided (the layout catalog's provision_excluded is
+    // only what a 団体 is expected to register).
+    let all = provided(&world);
+    assert!(all.contains("<項目 名=\"給与収入額\">"), "{all}");
+    // Another tenant's master changes nothing for 調布市.
+    world
+        .fukuhon
+        .set_teikyou_jogai(chiyoda(), tm(2), "D0202", &["給与収入額"]);
+    assert!(provided(&world).contains("給与収入額"));
+    // 調布市's master: exactly its items are left out, from the next 提供 on.
+    world
+        .fukuhon
+        .set_teikyou_jogai(chofu(), tm(2), "D0202", &["給与収入額", "給与所得額"]);
+    let without = provided(&world);
+    assert!(
+        !without.contains("給与収入額") && !without.contains("給与所得額"),
+        "{without}"
+    );
+    assert!(without.contains("合計所得金額"), "{without}");
+    // Cleared: provided again.
+    world
+        .fukuhon
+        .set_teikyou_jogai(chofu(), tm(2), "D0202", &[]);
+    assert!(provided(&world).contains("給与収入額"));
+}
+
+#[test]
 fn a_single_shoukai_is_answered_automatically_and_fetched_by_its_shori_tsuuban() {
     let world = two();
     world.fukuhon(chofu(), MsgMode::Honban, 1, tm(2), "D0201", "2025");
     world.fukuhon(chofu(), MsgMode::Honban, 1, tm(2), "D0202", "2025");
     world.fukuhon(chofu(), MsgMode::Honban, 1, tm(2), "D0201", "2024");
+    // 調布市's 提供除外項目マスタ (seed 004 §3.3 #9): D0202 の 給与収入額.
+    world
+        .fukuhon
+        .set_teikyou_jogai(chofu(), tm(2), "D0202", &["給与収入額"]);
 
     let shoukai = world
         .engine
@@ -77,7 +125,7 @@ fn a_single_shoukai_is_answered_automatically_and_fetched_by_its_shori_tsuuban()
         d0201.contains("<項目 名=\"課税年度\">2025</項目>"),
         "{d0201}"
     );
-    // 給与収入額 is a 提供除外項目 (seed 004 §3.3 #9): registered, never provided.
+    // 給与収入額 is in 調布市's 提供除外項目マスタ (seed 004 §3.3 #9): registered, never provided.
     assert!(
         !kekka.kekka[1].fukuhon.contains("給与収入額"),
         "{}",

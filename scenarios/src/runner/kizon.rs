@@ -21,6 +21,9 @@ pub const PARTNER_DANTAI: &str = "132080";
 pub const PARTNER_NAME: &str = "相手の団体";
 /// The `SourceSystemID` renkei's partner writes.
 pub const PARTNER_SYSTEM_ID: &str = "RENKEI-PARTNER";
+/// 窓口業務の時間 of the scenario's 団体 on 平日 (`kizon.madoguchi`, SKI-12): 8:30 to 17:15.
+pub const MADOGUCHI: (time::Time, time::Time) =
+    (time::macros::time!(8:30), time::macros::time!(17:15));
 
 /// What the 前提 steps decided for the 既存業務システム before the simulators start.
 #[derive(Debug, Clone, Default)]

@@ -670,6 +670,10 @@ impl World {
                     },
                 })
                 .collect(),
+            madoguchi: Some(crate::sut::config::Madoguchi {
+                start: hh_mm(super::kizon::MADOGUCHI.0),
+                end: hh_mm(super::kizon::MADOGUCHI.1),
+            }),
         })
     }
 
@@ -782,6 +786,11 @@ fn params_text(params: &[(&'static str, serde_json::Value)]) -> String {
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// `HH:MM` (the config's times of day).
+fn hh_mm(t: time::Time) -> String {
+    format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
 pub fn rfc3339(t: OffsetDateTime) -> String {

@@ -3,6 +3,7 @@
 //! pair, the second system playing it — and the 符号 and 副本 both sides need (docs/kizon-gyomu.md).
 
 use renkei_fixtures::ids::{KikanCode, TokuteiKojinJohoMeiCode};
+use renkei_simulator::chukan::teikyou_jogai;
 use serde_json::{Value, json};
 
 use super::fukuhon::{catch_up, own_tenant, to_next_morning, tokutei_code};
@@ -83,7 +84,7 @@ async fn own_fugou_of(world: &mut World, n: u64) -> StepResult {
     Ok(())
 }
 
-async fn partner_fugou_of(world: &mut World, n: u64) -> StepResult {
+pub(crate) async fn partner_fugou_of(world: &mut World, n: u64) -> StepResult {
     world.live().await?;
     let person = resident(world, n)?;
     let client = partner_client(&started(world)?.stack, world.partner_code())?;
@@ -275,6 +276,7 @@ async fn partner_fukuhon(world: &mut World, wanted: Vec<(u64, String)>) -> StepR
         .collect::<Vec<_>>()
         .join("\n");
     world.note("note", format!("{PARTNER_NAME}が登録した副本"), summary);
+    partner_jogai(world, &client, &records).await?;
     world
         .live
         .as_mut()
@@ -282,6 +284,50 @@ async fn partner_fukuhon(world: &mut World, wanted: Vec<(u64, String)>) -> StepR
         .kizon
         .partner_fukuhon
         .extend(records);
+    Ok(())
+}
+
+/// renkei as the partner registers its 提供除外項目マスタ for the datasets of `records`, as the
+/// layout catalog says (`provision_excluded`; seed 004 §3.3 #9), through the real file interface:
+/// what it provides leaves those items out, as a conformant 団体's would.
+async fn partner_jogai(
+    world: &mut World,
+    client: &renkei_simulator::chukan::client::TenantClient,
+    records: &[SeihonRecord],
+) -> StepResult {
+    let datasets: Vec<_> = teikyou_jogai::catalog_datasets(&world.ctx.catalogs.layouts)
+        .into_iter()
+        .filter(|d| {
+            records
+                .iter()
+                .any(|r| r.tokutei == d.tokutei.as_str() && r.dataset == d.dataset)
+        })
+        .collect();
+    if datasets.is_empty() {
+        return Ok(());
+    }
+    let now = started(world)?.stack.clock.now();
+    let file = teikyou_jogai::request_file(world.partner_code(), &datasets, now);
+    let answer = client
+        .upload("FI_DBM_0003_renkei-partner.xml", file)
+        .await
+        .map_err(suite)?;
+    if answer.status != 200 {
+        return Err(StepError::Suite(format!(
+            "{PARTNER_NAME}の提供除外項目マスタ登録が断られました: {}",
+            answer.text
+        )));
+    }
+    let summary = datasets
+        .iter()
+        .map(|d| format!("{} {}: {}", d.tokutei, d.dataset, d.items.join("、")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    world.note(
+        "note",
+        format!("{PARTNER_NAME}が登録した提供除外項目マスタ"),
+        summary,
+    );
     Ok(())
 }
 

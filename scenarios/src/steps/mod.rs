@@ -7,8 +7,11 @@
 
 mod aite;
 mod fukuhon;
+mod jogai;
 mod juki;
 mod kikan;
+mod pacing;
+mod setsuzoku;
 mod setup;
 mod shinsei;
 mod shoukai;
@@ -151,9 +154,12 @@ pub static STEPS: LazyLock<Vec<StepDef>> = LazyLock::new(|| {
     steps.extend(shinsei::steps());
     steps.extend(juki::steps());
     steps.extend(fukuhon::steps());
+    steps.extend(jogai::steps());
     steps.extend(shoukai::steps());
     steps.extend(aite::steps());
     steps.extend(kikan::steps());
+    steps.extend(pacing::steps());
+    steps.extend(setsuzoku::steps());
     steps
 });
 

@@ -129,25 +129,32 @@ async fn shoukai(world: &mut World, args: Args) -> StepResult {
     Ok(())
 }
 
-async fn ikkatsu(world: &mut World, args: Args) -> StepResult {
+/// `count` 依頼 (`{prefix}00001`…) of residents `first`..=`last` in turn: 特定個人情報 `tokutei`
+/// (its name) under the 事務 named `jimu`, asked of the partner 団体.
+pub(crate) async fn kurikaeshi_irai(
+    world: &mut World,
+    (first, last): (u64, u64),
+    tokutei: &str,
+    jimu_name: &str,
+    count: u64,
+    prefix: &str,
+) -> Result<Vec<Value>, StepError> {
     world.live().await?;
-    let (first, last) = (args.number(0)?, args.number(1)?);
     if last < first {
         return Err(StepError::Suite("住民の範囲が逆です".into()));
     }
-    let tokutei = tokutei_code(world, args.get(2))?;
-    let (jimu, tetsuzuki) = jimu(world, args.get(3))?;
-    let count = args.number(4)?;
+    let tokutei = tokutei_code(world, tokutei)?;
+    let (jimu, tetsuzuki) = jimu(world, jimu_name)?;
     let teikyousha = partner_kikan(world)?.to_string();
     let jouken = jouken(world, &tokutei)?;
     let mut people = Vec::new();
     for n in first..=last {
         people.push(resident(world, n)?.tougou_atena_bango.to_string());
     }
-    let irai: Vec<Value> = (0..count)
+    Ok((0..count)
         .map(|i| {
             json!({
-                "irai_id": format!("B{:05}", i + 1),
+                "irai_id": format!("{prefix}{:05}", i + 1),
                 "tougou_atena_bango": people[(i as usize) % people.len()],
                 "jimu": jimu,
                 "jimu_tetsuzuki": tetsuzuki,
@@ -156,7 +163,20 @@ async fn ikkatsu(world: &mut World, args: Args) -> StepResult {
                 "jouken": jouken,
             })
         })
-        .collect();
+        .collect())
+}
+
+async fn ikkatsu(world: &mut World, args: Args) -> StepResult {
+    let count = args.number(4)?;
+    let irai = kurikaeshi_irai(
+        world,
+        (args.number(0)?, args.number(1)?),
+        args.get(2),
+        args.get(3),
+        count,
+        "B",
+    )
+    .await?;
     world.memo.insert("ikkatsu_count".into(), count.to_string());
     world
         .job(

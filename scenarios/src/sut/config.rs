@@ -88,6 +88,16 @@ pub struct KizonConfig {
     /// The 法令根拠 catalog (legal_basis.toml, docs/catalogs.md).
     pub legal_basis: String,
     pub kikan: Vec<KikanRef>,
+    /// The 団体's 窓口業務 hours on 平日 (docs/kizon-gyomu.md 照会の量と時間帯, SKI-12); `None`: no
+    /// counter.
+    pub madoguchi: Option<Madoguchi>,
+}
+
+/// 窓口業務の時間: from `start` (included) to `end` (excluded), `HH:MM` JST, on 平日 only.
+#[derive(Debug, Clone, Serialize)]
+pub struct Madoguchi {
+    pub start: String,
+    pub end: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

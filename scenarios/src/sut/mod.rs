@@ -38,6 +38,7 @@ pub fn required_jobs(role: Role) -> &'static [&'static str] {
             "kiroku",
             "kikan_test",
             "toiawase",
+            "setsuzoku_kakunin",
         ],
     }
 }
@@ -60,6 +61,7 @@ pub const KNOWN_JOBS: &[&str] = &[
     "kiroku",
     "kikan_test",
     "toiawase",
+    "setsuzoku_kakunin",
 ];
 
 /// A checked `sut.toml`.

@@ -9,7 +9,7 @@ use serde_json::Value;
 const OBSERVE: &str = include_str!("../../../docs/schemas/observe.schema.json");
 const OBSERVE_ID: &str = "https://renkei.invalid/schemas/observe.schema.json";
 /// The observation paths, each a `$defs` entry of the schema.
-pub const OBSERVATIONS: [&str; 12] = [
+pub const OBSERVATIONS: [&str; 13] = [
     "shinsei",
     "tsuchi",
     "ikkatsu",
@@ -22,6 +22,7 @@ pub const OBSERVATIONS: [&str; 12] = [
     "kikan_test",
     "teikyou",
     "toiawase",
+    "setsuzoku",
 ];
 
 struct Compiled {

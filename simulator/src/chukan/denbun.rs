@@ -84,6 +84,11 @@ pub const FGU_STATUS: &str = "IF_FGU_10112_R01";
 pub const DBM_REGISTER: &str = "IF_DBM_20113_R01";
 /// 副本登録状況の取得 (renkei-defined number).
 pub const DBM_STATUS: &str = "IF_DBM_20114_R01";
+/// 提供除外項目マスタ登録 (renkei-defined number): a 提供除外項目マスタ登録要求ファイル
+/// (`FI_DBM_0003`) as an attachment.
+pub const DBM_JOGAI_TOUROKU: &str = "IF_DBM_20115_R01";
+/// 提供除外項目マスタの照会 (renkei-defined number).
+pub const DBM_JOGAI_SHOUKAI: &str = "IF_DBM_20116_R01";
 /// 情報照会内容登録 (renkei-defined number).
 pub const SKI_TOUROKU: &str = "IF_SKI_10711_R01";
 /// 情報照会状況結果の取得 (the real 電文ID, DOMAIN.md).
@@ -135,6 +140,20 @@ pub const DENBUN: &[DenbunSpec] = &[
     DenbunSpec {
         id: DBM_STATUS,
         name: "副本登録状況の取得",
+        kinou: Kinou::Dbm,
+        renkei_defined: true,
+        attachment: false,
+    },
+    DenbunSpec {
+        id: DBM_JOGAI_TOUROKU,
+        name: "提供除外項目マスタ登録",
+        kinou: Kinou::Dbm,
+        renkei_defined: true,
+        attachment: true,
+    },
+    DenbunSpec {
+        id: DBM_JOGAI_SHOUKAI,
+        name: "提供除外項目マスタの照会",
         kinou: Kinou::Dbm,
         renkei_defined: true,
         attachment: false,
@@ -460,6 +479,11 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         "FILE_OVER_CAP",
         413,
         "その日の登録・削除件数又はアップロードサイズの上限を超える (seed 004 §2.5)",
+    ),
+    (
+        "UNKNOWN_LAYOUT_ITEM",
+        400,
+        "提供除外項目マスタの特定個人情報名コード・データセット識別項目コード・項目名がデータ標準レイアウトにない",
     ),
     (
         "RESULT_NOT_READY",

@@ -26,7 +26,7 @@ use time::OffsetDateTime;
 use super::db::{ChukanDb, DbError, rfc3339};
 use super::denbun::{DenbunError, leaf};
 use super::platform::{Chukan, ChukanConfig, Tenant, WeakChukan};
-use super::teikyou_source::{ChukanFukuhon, FukaKey};
+use super::teikyou_source::{ChukanFukuhon, FukaKey, JogaiMaster};
 use crate::clock::Clock;
 use crate::jukinet::service::Fugou;
 use crate::nws::FugouIssuance;
@@ -42,11 +42,12 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS chukan_shoukai_log (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL
 );";
 
-/// What an earlier run left in the state file: the engine's events and the 自動応答不可
-/// settings.
+/// What an earlier run left in the state file: the engine's events, the 自動応答不可
+/// settings and the 提供除外項目マスタ.
 pub struct Stored {
     events: Vec<ShoukaiEvent>,
     fuka: BTreeSet<FukaKey>,
+    jogai: JogaiMaster,
 }
 
 /// Creates the tables if needed and reads them back (before the platform is built).
@@ -70,6 +71,7 @@ pub fn load(db: &ChukanDb) -> Result<Stored, DbError> {
     Ok(Stored {
         events,
         fuka: ChukanFukuhon::load(db)?,
+        jogai: ChukanFukuhon::load_jogai(db)?,
     })
 }
 
@@ -84,7 +86,7 @@ pub fn engine(
     issuer: &Arc<FugouIssuance>,
     stored: Stored,
 ) -> (JohoRenkei, Arc<ChukanFukuhon>) {
-    let source = Arc::new(ChukanFukuhon::new(chukan, stored.fuka));
+    let source = Arc::new(ChukanFukuhon::new(chukan, stored.fuka, stored.jogai));
     let specs = tenants
         .values()
         .map(|t| TenantSpec::from_dantai(&t.dantai, &[t.mode]))
@@ -144,10 +146,8 @@ impl ShoukaiStore for ShoukaiLog {
         let body = serde_json::to_string(event).expect("events serialise");
         self.db
             .in_transaction(|tx| {
-                tx.execute(
-                    "INSERT INTO chukan_shoukai_log (body) VALUES (?1)",
-                    params![body],
-                )?;
+                tx.prepare_cached("INSERT INTO chukan_shoukai_log (body) VALUES (?1)")?
+                    .execute(params![body])?;
                 Ok(())
             })
             .map_err(|error| match error {

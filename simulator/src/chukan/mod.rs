@@ -13,6 +13,7 @@
 //! | [`fukuhon`] | 副本登録 (DBM) | the registration / deletion file, read streaming and validated record by record against the データ標準レイアウト in force |
 //! | [`shoukai`] | 情報照会 (SKI) | the 照会 電文 and files; the engine is [`crate::nws::shoukai`], wired in by [`joho_renkei`] |
 //! | [`teikyou`] | 情報提供 (TKY) | the 提供者's queue: 確認, 送信許可, 自動応答不可 per データセット; [`teikyou_source`] answers from the 副本 |
+//! | [`teikyou_jogai`] | 提供除外項目マスタ (DBM) | the items a tenant never provides: registered with a file, read back; 情報提供 leaves them out |
 //! | [`kiroku`] | 情報提供等記録管理 (TKM), 通知 | search, 記録事項変更事由 and 不開示, the CSV export, the 通知 feed |
 
 pub mod batch;
@@ -23,9 +24,11 @@ pub mod fugou;
 pub mod fukuhon;
 pub mod joho_renkei;
 pub mod kiroku;
+pub mod multipart;
 pub mod platform;
 pub mod server;
 pub mod shoukai;
 pub mod teikyou;
+pub mod teikyou_jogai;
 pub mod teikyou_source;
 pub mod tls;

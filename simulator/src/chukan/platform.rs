@@ -131,6 +131,10 @@ struct Inner {
     tls: RwLock<Arc<rustls::ServerConfig>>,
     /// SHA-256 of every valid client certificate → 機関コード.
     by_cert: RwLock<HashMap<[u8; 32], KikanCode>>,
+    /// Tenants whose client certificate the 中間サーバー has not registered (yet): their requests
+    /// are refused with `UNKNOWN_CLIENT` until [`Chukan::register_certificate`] (機関間テストの
+    /// 準備, seed 004 §4.2 ③-1; docs/chukan-api.md「証明書の登録」).
+    unregistered: RwLock<std::collections::BTreeSet<KikanCode>>,
     /// Where uploaded files are kept until the batch has processed them.
     spool: PathBuf,
     /// Keeps a temporary spool alive (no `--data`).
@@ -256,6 +260,7 @@ impl Chukan {
                 server,
                 tls: RwLock::new(placeholder),
                 by_cert: RwLock::new(HashMap::new()),
+                unregistered: RwLock::new(std::collections::BTreeSet::new()),
                 spool,
                 _spool_dir: spool_dir,
                 catching_up: Mutex::new(()),
@@ -360,6 +365,43 @@ impl Chukan {
             .unwrap_or_else(|p| p.into_inner())
             .get(&digest)?;
         self.tenant(kikan)
+    }
+
+    /// Takes `kikan`'s client certificate off the 中間サーバー's registered certificates: its
+    /// requests are refused (`UNKNOWN_CLIENT`) until [`Chukan::register_certificate`]. The
+    /// certificate itself stays valid (the TLS handshake succeeds).
+    pub fn unregister_certificate(&self, kikan: KikanCode) -> Result<(), ChukanError> {
+        self.tenant(kikan)
+            .ok_or(ChukanError::UnknownTenant(kikan))?;
+        self.inner
+            .unregistered
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(kikan);
+        Ok(())
+    }
+
+    /// Registers `kikan`'s client certificate (what the 団体 does from its 管理端末): its
+    /// requests are served again.
+    pub fn register_certificate(&self, kikan: KikanCode) -> Result<(), ChukanError> {
+        self.tenant(kikan)
+            .ok_or(ChukanError::UnknownTenant(kikan))?;
+        self.inner
+            .unregistered
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&kikan);
+        Ok(())
+    }
+
+    /// Whether `kikan`'s client certificate is registered (the default).
+    pub fn certificate_registered(&self, kikan: KikanCode) -> bool {
+        !self
+            .inner
+            .unregistered
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&kikan)
     }
 
     /// The current CRL, DER.

@@ -39,15 +39,15 @@ use tokio::net::TcpListener;
 use super::batch;
 use super::db::{Route, Uketsuke, UketsukeStatus, rfc3339};
 use super::denbun::{
-    self, DBM_REGISTER, DBM_STATUS, DenbunError, FGU_REQUEST, FGU_STATUS, MAX_DENBUN_BYTES,
-    MsgResult, OSR_TSUUCHI, Request as Denbun, Response as DenbunResponse, SKI_FILE, SKI_JOUKYOU,
-    SKI_KEKKA, SKI_TORIYAME, SKI_TOUROKU, TKM_HENKOU, TKM_KENSAKU, TKY_FUKA, TKY_JOUKYOU,
-    TKY_KAKUNIN, TKY_KYOKA, leaf,
+    self, DBM_JOGAI_SHOUKAI, DBM_JOGAI_TOUROKU, DBM_REGISTER, DBM_STATUS, DenbunError, FGU_REQUEST,
+    FGU_STATUS, MAX_DENBUN_BYTES, MsgResult, OSR_TSUUCHI, Request as Denbun,
+    Response as DenbunResponse, SKI_FILE, SKI_JOUKYOU, SKI_KEKKA, SKI_TORIYAME, SKI_TOUROKU,
+    TKM_HENKOU, TKM_KENSAKU, TKY_FUKA, TKY_JOUKYOU, TKY_KAKUNIN, TKY_KYOKA, leaf,
 };
 use super::fugou::{FugouError, FugouStatus};
 use super::fukuhon::FILE_ID;
 use super::platform::{Chukan, ChukanError, Tenant};
-use super::{kiroku, shoukai, teikyou};
+use super::{kiroku, shoukai, teikyou, teikyou_jogai};
 use crate::clock::Clock;
 use crate::journal::{Caller, Journal, Record, System};
 
@@ -59,6 +59,7 @@ pub const REQUEST_FILE_IDS: &[&str] = &[
     FILE_ID,
     shoukai::IKKATSU_FILE_ID,
     shoukai::JOUKYOU_REQUEST_FILE_ID,
+    teikyou_jogai::FILE_ID,
 ];
 
 /// Every route: (method, path as in `docs/chukan-api.md`).
@@ -89,6 +90,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     (FGU_REQUEST, fgu_request),
     (FGU_STATUS, fgu_status),
     (DBM_STATUS, dbm_status),
+    (DBM_JOGAI_SHOUKAI, teikyou_jogai::shoukai),
     (SKI_TOUROKU, shoukai::touroku),
     (SKI_JOUKYOU, shoukai::joukyou),
     (SKI_KEKKA, shoukai::kekka),
@@ -118,6 +120,25 @@ struct App {
     chukan: Chukan,
     journal: Journal,
     clock: Clock,
+    destination: Destination,
+}
+
+/// Whether a listener of the 中間サーバー still serves, or the 中間サーバー has moved to a new
+/// address (接続先の移行, 移行リハーサル: docs/chukan-api.md「接続先の移行」, KIK-05). Once moved,
+/// the listener answers every request with `MOVED` (421) and journals it as the tenant's.
+#[derive(Clone, Default)]
+pub struct Destination(Arc<std::sync::RwLock<Option<String>>>);
+
+impl Destination {
+    /// From now on, refuse every request, naming `base_url` (the new address) for people.
+    pub fn move_to(&self, base_url: String) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = Some(base_url);
+    }
+
+    /// The new address, once moved.
+    pub fn moved_to(&self) -> Option<String> {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
 }
 
 /// What the recording layer writes as the request body (handlers put it in the response's
@@ -131,10 +152,22 @@ struct Streamed;
 
 /// The router of the 中間サーバー.
 pub fn router(chukan: Chukan, journal: Journal, clock: Clock) -> Router {
+    router_at(chukan, journal, clock, Destination::default())
+}
+
+/// The router of one listener of the 中間サーバー: it refuses everything once `destination` has
+/// moved ([`Destination::move_to`]).
+pub fn router_at(
+    chukan: Chukan,
+    journal: Journal,
+    clock: Clock,
+    destination: Destination,
+) -> Router {
     let app = App {
         chukan,
         journal,
         clock,
+        destination,
     };
     Router::new()
         .route("/ws/{denbun_id}", post(ws))
@@ -231,7 +264,21 @@ async fn record(State(app): State<App>, mut request: Request, next: Next) -> Res
         |pq| pq.as_str().to_owned(),
     );
     let tenant = peer.as_ref().and_then(|p| p.tenant.clone());
+    let moved = app.destination.moved_to();
     let response = match &tenant {
+        _ if moved.is_some() => xml_error(&DenbunError::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            "MOVED",
+            format!(
+                "この接続先は移行しました。新しい接続先 {} に接続してください (renkei-config.json の chukan.base_url を読み直してください)",
+                moved.as_deref().unwrap_or_default()
+            ),
+        )),
+        Some(t) if !app.chukan.certificate_registered(t.kikan()) => xml_error(&DenbunError::new(
+            StatusCode::FORBIDDEN,
+            "UNKNOWN_CLIENT",
+            "このクライアント証明書は中間サーバーにまだ登録されていません (管理端末から登録してください)",
+        )),
         None => xml_error(&DenbunError::new(
             StatusCode::FORBIDDEN,
             "UNKNOWN_CLIENT",
@@ -321,6 +368,14 @@ async fn ws(
     if spec.id == SKI_FILE {
         let (recorded, response) =
             match shoukai::file_registration(&app.chukan, &tenant, &headers, body).await {
+                Ok((message, request, outcome)) => (message, answer(&request, outcome)),
+                Err((message, error)) => (message, unparsed_error(&id, &tenant, &error)),
+            };
+        return with_recorded(response, recorded);
+    }
+    if spec.id == DBM_JOGAI_TOUROKU {
+        let (recorded, response) =
+            match teikyou_jogai::ws_registration(&app.chukan, &tenant, &headers, body).await {
                 Ok((message, request, outcome)) => (message, answer(&request, outcome)),
                 Err((message, error)) => (message, unparsed_error(&id, &tenant, &error)),
             };
@@ -612,48 +667,13 @@ fn find_uketsuke(
 /// IF_DBM_20113_R01 副本登録: `message` (the 電文) then `attachment` (the file), as
 /// multipart/form-data.
 async fn dbm_register(app: App, tenant: Arc<Tenant>, headers: HeaderMap, body: Body) -> Response {
-    let bad = |why: String| {
-        DenbunError::new(
-            StatusCode::BAD_REQUEST,
-            "BAD_MULTIPART",
-            format!(
-                "{DBM_REGISTER} は multipart/form-data で、部品 message (電文) と attachment (添付ファイル) をこの順に送ります: {why}"
-            ),
-        )
-    };
-    let boundary = match headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| "Content-Type がありません".to_owned())
-        .and_then(|ct| multer::parse_boundary(ct).map_err(|e| e.to_string()))
-    {
-        Ok(boundary) => boundary,
-        Err(why) => return unparsed_error(DBM_REGISTER, &tenant, &bad(why)),
-    };
-    let mut multipart = multer::Multipart::new(body.into_data_stream(), boundary);
-    // 1. the 電文.
-    let message = match multipart.next_field().await {
-        Ok(Some(field)) if field.name() == Some("message") => {
-            match read_field(field, MAX_DENBUN_BYTES).await {
-                Ok(bytes) => bytes,
-                Err(error) => return unparsed_error(DBM_REGISTER, &tenant, &error),
+    let (mut multipart, message, request) =
+        match super::multipart::read_message(DBM_REGISTER, &headers, body).await {
+            Ok(read) => read,
+            Err((message, error)) => {
+                return with_recorded(unparsed_error(DBM_REGISTER, &tenant, &error), message);
             }
-        }
-        Ok(Some(field)) => {
-            let name = field.name().unwrap_or("").to_owned();
-            return unparsed_error(
-                DBM_REGISTER,
-                &tenant,
-                &bad(format!("最初の部品が「{name}」です")),
-            );
-        }
-        Ok(None) => return unparsed_error(DBM_REGISTER, &tenant, &bad("部品がありません".into())),
-        Err(e) => return unparsed_error(DBM_REGISTER, &tenant, &bad(e.to_string())),
-    };
-    let request = match denbun::parse_request(DBM_REGISTER, &message) {
-        Ok(request) => request,
-        Err(error) => return with_recorded(unparsed_error(DBM_REGISTER, &tenant, &error), message),
-    };
+        };
     let outcome = register(&app, &tenant, &request, &mut multipart).await;
     with_recorded(answer(&request, outcome), message)
 }
@@ -744,28 +764,6 @@ async fn register(
         reception: uketsuke.reception,
         body: render_items(&items, "    "),
     })
-}
-
-async fn read_field(field: multer::Field<'_>, limit: usize) -> Result<Bytes, DenbunError> {
-    let mut out = Vec::new();
-    let mut field = field;
-    while let Some(chunk) = field.chunk().await.map_err(|e| {
-        DenbunError::new(
-            StatusCode::BAD_REQUEST,
-            "BAD_MULTIPART",
-            format!("部品 message を読めません: {e}"),
-        )
-    })? {
-        if out.len() + chunk.len() > limit {
-            return Err(DenbunError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "TOO_LARGE",
-                format!("電文が上限 {limit} バイトを超えています"),
-            ));
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(Bytes::from(out))
 }
 
 /// Streams an upload to a spool file, refusing it as soon as it would take the day over the
@@ -895,6 +893,14 @@ async fn upload_file(
     body: Body,
 ) -> Response {
     let tenant = tenant_of(&peer);
+    if file_id_of(&name).is_ok_and(|id| id == teikyou_jogai::FILE_ID) {
+        let (recorded, outcome) = teikyou_jogai::upload_route(app.chukan, tenant, name, body).await;
+        let response = match outcome {
+            Ok(xml) => xml_response(StatusCode::OK, xml),
+            Err(error) => xml_error(&error),
+        };
+        return with_recorded(response, recorded);
+    }
     if let Ok(id) = file_id_of(&name)
         && id != FILE_ID
     {

@@ -13,7 +13,7 @@
 //! | `FI_SKI_0005` / `FI_SKI_0006` | 情報照会状況取得要求ファイル → 情報照会状況結果ファイル (the real file IDs) |
 
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use renkei_fixtures::ids::KikanCode;
 
 use super::db::rfc3339;
@@ -483,83 +483,17 @@ pub async fn file_registration(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(Bytes, Denbun, Result<Reply, DenbunError>), (Bytes, DenbunError)> {
-    let bad = |why: String| {
-        DenbunError::new(
-            StatusCode::BAD_REQUEST,
-            "BAD_MULTIPART",
-            format!(
-                "{SKI_FILE} は multipart/form-data で、部品 message (電文) と attachment (添付ファイル) をこの順に送ります: {why}"
-            ),
-        )
-    };
-    let boundary = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| "Content-Type がありません".to_owned())
-        .and_then(|ct| multer::parse_boundary(ct).map_err(|e| e.to_string()))
-        .map_err(|why| (Bytes::new(), bad(why)))?;
-    let mut multipart = multer::Multipart::new(body.into_data_stream(), boundary);
-    let message = match multipart.next_field().await {
-        Ok(Some(field)) if field.name() == Some("message") => {
-            read_part(field, denbun::MAX_DENBUN_BYTES)
-                .await
-                .map_err(|e| (Bytes::new(), e))?
-        }
-        Ok(Some(field)) => {
-            let name = field.name().unwrap_or("").to_owned();
-            return Err((Bytes::new(), bad(format!("最初の部品が「{name}」です"))));
-        }
-        Ok(None) => return Err((Bytes::new(), bad("部品がありません".into()))),
-        Err(e) => return Err((Bytes::new(), bad(e.to_string()))),
-    };
-    let request = match denbun::parse_request(SKI_FILE, &message) {
-        Ok(request) => request,
-        Err(error) => return Err((message, error)),
-    };
+    let (mut multipart, message, request) =
+        super::multipart::read_message(SKI_FILE, headers, body).await?;
     let outcome = async {
-        super::server::check_envelope(tenant, &request)?;
-        request.only(&allowed(&["添付ファイル名", "添付ファイルID"]))?;
-        let file_name = request.required("添付ファイル名")?.to_owned();
-        let file_id = request.required("添付ファイルID")?;
-        if file_id != IKKATSU_FILE_ID {
-            return Err(DenbunError::new(
-                StatusCode::BAD_REQUEST,
-                "UNKNOWN_FILE_ID",
-                format!(
-                    "添付ファイルID「{file_id}」は{SKI_FILE}では受け付けません ({IKKATSU_FILE_ID} だけです)"
-                ),
-            )
-            .item("添付ファイルID"));
-        }
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) if field.name() == Some("attachment") => field,
-            Ok(Some(field)) => {
-                return Err(bad(format!(
-                    "2番目の部品が「{}」です",
-                    field.name().unwrap_or("")
-                )));
-            }
-            Ok(None) => return Err(bad("部品 attachment がありません".into())),
-            Err(e) => return Err(bad(e.to_string())),
-        };
-        if field.file_name().unwrap_or("") != file_name {
-            return Err(DenbunError::new(
-                StatusCode::BAD_REQUEST,
-                "BAD_FILE_NAME",
-                format!(
-                    "添付ファイルの名前「{}」が電文の添付ファイル名「{file_name}」と違います",
-                    field.file_name().unwrap_or("")
-                ),
-            )
-            .item("添付ファイル名"));
-        }
-        let file = read_part(field, MAX_FILE_BYTES).await?;
-        if let Ok(Some(extra)) = multipart.next_field().await {
-            return Err(bad(format!(
-                "余分な部品「{}」があります",
-                extra.name().unwrap_or("")
-            )));
-        }
+        let (file_name, file) = super::multipart::read_attachment(
+            tenant,
+            &request,
+            &mut multipart,
+            IKKATSU_FILE_ID,
+            MAX_FILE_BYTES,
+        )
+        .await?;
         let chukan = chukan.clone();
         let tenant = tenant.clone();
         tokio::task::spawn_blocking(move || {
@@ -586,27 +520,4 @@ pub async fn file_registration(
     }
     .await;
     Ok((message, request, outcome))
-}
-
-async fn read_part(field: multer::Field<'_>, limit: usize) -> Result<Bytes, DenbunError> {
-    let mut out = Vec::new();
-    let mut field = field;
-    let name = field.name().unwrap_or("").to_owned();
-    while let Some(chunk) = field.chunk().await.map_err(|e| {
-        DenbunError::new(
-            StatusCode::BAD_REQUEST,
-            "BAD_MULTIPART",
-            format!("部品 {name} を読めません: {e}"),
-        )
-    })? {
-        if out.len() + chunk.len() > limit {
-            return Err(DenbunError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "TOO_LARGE",
-                format!("部品 {name} が上限 {limit} バイトを超えています"),
-            ));
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(Bytes::from(out))
 }

@@ -4,14 +4,18 @@
 //!
 //! Which stored 副本 may answer is [`Chukan::providable`]'s rule (公開期間, the layout edition of
 //! the 提供の求め, 30 days); this module adds the 照会条件 (年度 / 期間, by the dataset's 照会キー),
-//! leaves out the 提供除外項目 of the layout (`layouts.toml` `provision_excluded`, seed 004 §3.3
-//! #9), renders each 副本 as provided, and flags the datasets the tenant set 自動応答不可. A
-//! メジャー改版 that took effect after the 提供の求め makes it 提供不可 (seed 004 §2.4 #16).
+//! leaves out the items of the **提供者's 提供除外項目マスタ** (seed 004 §3.3 #9: the 団体
+//! registers it with a 提供除外項目マスタ登録要求ファイル, [`super::teikyou_jogai`]), renders each
+//! 副本 as provided, and flags the datasets the tenant set 自動応答不可. A メジャー改版 that took
+//! effect after the 提供の求め makes it 提供不可 (seed 004 §2.4 #16). The layout catalog's
+//! `provision_excluded` only says which items a 団体 is expected to exclude; what is left out is
+//! the tenant's master.
 //!
-//! The 自動応答不可 settings live in a table of the state file (`chukan_jidou_outou_fuka`),
-//! written before the setting is acknowledged, and in memory for the lookups of every 照会.
+//! The 自動応答不可 settings and the 提供除外項目マスタ live in tables of the state file
+//! (`chukan_jidou_outou_fuka`, `chukan_teikyou_jogai`), written before the change is
+//! acknowledged, and in memory for the lookups of every 照会.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::RwLock;
 
 use renkei_fixtures::catalog::{LayoutCatalog, Revision};
@@ -34,8 +38,42 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS chukan_jidou_outou_fuka (
   PRIMARY KEY (kikan, tokutei, dataset)
 ) WITHOUT ROWID;";
 
+/// The table of 提供除外項目 (提供除外項目マスタ, one row an item; created with the other).
+const JOGAI_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS chukan_teikyou_jogai (
+  kikan TEXT NOT NULL, tokutei TEXT NOT NULL, dataset TEXT NOT NULL, item TEXT NOT NULL,
+  registered_at TEXT NOT NULL,
+  PRIMARY KEY (kikan, tokutei, dataset, item)
+) WITHOUT ROWID;";
+
 /// A dataset set 自動応答不可: (提供者, 特定個人情報, データセット識別項目コード).
 pub type FukaKey = (KikanCode, TokuteiKojinJohoMeiCode, String);
+
+/// One データセット of a tenant's 提供除外項目マスタ (`TeikyouJogai` 提供除外項目):
+/// (提供者, 特定個人情報, データセット識別項目コード).
+pub type JogaiKey = (KikanCode, TokuteiKojinJohoMeiCode, String);
+
+/// Every tenant's 提供除外項目マスタ: データセット → 項目名 → 登録日時 (RFC 3339). A dataset with
+/// no item is not kept.
+pub type JogaiMaster = BTreeMap<JogaiKey, BTreeMap<String, String>>;
+
+/// One データセット of a 提供除外項目マスタ登録: its items replace the dataset's in the master
+/// (none: the dataset has no 提供除外項目 any more).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JogaiDataset {
+    pub tokutei: TokuteiKojinJohoMeiCode,
+    pub dataset: String,
+    pub items: Vec<String>,
+}
+
+/// One row of a tenant's 提供除外項目マスタ as it is read back (照会).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JogaiItem {
+    pub tokutei: TokuteiKojinJohoMeiCode,
+    pub dataset: String,
+    pub item: String,
+    /// When the item was registered (RFC 3339); kept while it stays in the master.
+    pub registered_at: String,
+}
 
 /// The tenants' 副本 as the 情報照会 engine sees them.
 #[derive(Debug)]
@@ -45,12 +83,46 @@ pub struct ChukanFukuhon {
     /// Every dataset set 自動応答不可, as in the table. A `BTreeSet` behind a `RwLock`: read on
     /// every 照会, written when a tenant changes a setting; listings come out in key order.
     fuka: RwLock<BTreeSet<FukaKey>>,
+    /// Every tenant's 提供除外項目マスタ, as in its table; read on every 照会.
+    jogai: RwLock<JogaiMaster>,
 }
 
 impl ChukanFukuhon {
     /// Creates the settings table if it is not there yet.
     pub fn create_table(db: &ChukanDb) -> Result<(), DbError> {
-        db.in_transaction(|tx| Ok(tx.execute_batch(SCHEMA)?))
+        db.in_transaction(|tx| {
+            tx.execute_batch(SCHEMA)?;
+            Ok(tx.execute_batch(JOGAI_SCHEMA)?)
+        })
+    }
+
+    /// The 提供除外項目マスタ kept in the state file.
+    pub fn load_jogai(db: &ChukanDb) -> Result<JogaiMaster, DbError> {
+        db.in_transaction(|tx| {
+            let mut statement = tx.prepare(
+                "SELECT kikan, tokutei, dataset, item, registered_at FROM chukan_teikyou_jogai",
+            )?;
+            let rows = statement.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })?;
+            let mut master = JogaiMaster::new();
+            for row in rows {
+                let (kikan, tokutei, dataset, item, at) = row?;
+                let key = (
+                    kikan.parse().map_err(|_| DbError::Corrupt(kikan))?,
+                    tokutei.parse().map_err(|_| DbError::Corrupt(tokutei))?,
+                    dataset,
+                );
+                master.entry(key).or_default().insert(item, at);
+            }
+            Ok(master)
+        })
     }
 
     /// The settings kept in the state file.
@@ -77,12 +149,82 @@ impl ChukanFukuhon {
         })
     }
 
-    /// The source of the platform `chukan`, with the settings `fuka` (from [`Self::load`]).
-    pub fn new(chukan: WeakChukan, fuka: BTreeSet<FukaKey>) -> Self {
+    /// The source of the platform `chukan`, with the settings `fuka` (from [`Self::load`]) and
+    /// the 提供除外項目マスタ `jogai` (from [`Self::load_jogai`]).
+    pub fn new(chukan: WeakChukan, fuka: BTreeSet<FukaKey>, jogai: JogaiMaster) -> Self {
         Self {
             chukan,
             fuka: RwLock::new(fuka),
+            jogai: RwLock::new(jogai),
         }
+    }
+
+    /// Registers 提供除外項目 of `kikan`: for each dataset of `datasets`, its items become the
+    /// dataset's whole 提供除外項目 (items kept keep their 登録日時); datasets not named stay as
+    /// they are. One transaction in the state file first, then memory. The 提供 made from now on
+    /// (自動応答, and a 職員's 確認) leave the items out.
+    pub fn set_teikyou_jogai(
+        &self,
+        db: &ChukanDb,
+        kikan: KikanCode,
+        datasets: &[JogaiDataset],
+        at: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        let at = rfc3339(at);
+        let mut jogai = self.jogai.write().unwrap_or_else(|p| p.into_inner());
+        let mut next = jogai.clone();
+        for d in datasets {
+            let key = (kikan, d.tokutei, d.dataset.clone());
+            let old = next.remove(&key).unwrap_or_default();
+            let items: BTreeMap<String, String> = d
+                .items
+                .iter()
+                .map(|item| {
+                    let since = old.get(item).cloned().unwrap_or_else(|| at.clone());
+                    (item.clone(), since)
+                })
+                .collect();
+            if !items.is_empty() {
+                next.insert(key, items);
+            }
+        }
+        db.in_transaction(|tx| {
+            for d in datasets {
+                tx.execute(
+                    "DELETE FROM chukan_teikyou_jogai WHERE kikan = ?1 AND tokutei = ?2 AND dataset = ?3",
+                    params![kikan.as_str(), d.tokutei.as_str(), d.dataset],
+                )?;
+                let key = (kikan, d.tokutei, d.dataset.clone());
+                for (item, since) in next.get(&key).into_iter().flatten() {
+                    tx.execute(
+                        "INSERT INTO chukan_teikyou_jogai (kikan, tokutei, dataset, item, registered_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![kikan.as_str(), d.tokutei.as_str(), d.dataset, item, since],
+                    )?;
+                }
+            }
+            Ok(())
+        })?;
+        *jogai = next;
+        Ok(())
+    }
+
+    /// The 提供除外項目マスタ of `kikan`, by 特定個人情報, データセット, 項目名.
+    pub fn teikyou_jogai(&self, kikan: KikanCode) -> Vec<JogaiItem> {
+        self.jogai
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|((k, ..), _)| *k == kikan)
+            .flat_map(|((_, tokutei, dataset), items)| {
+                items.iter().map(|(item, at)| JogaiItem {
+                    tokutei: *tokutei,
+                    dataset: dataset.clone(),
+                    item: item.clone(),
+                    registered_at: at.clone(),
+                })
+            })
+            .collect()
     }
 
     /// Sets (`on`) or clears 自動応答不可 for `dataset` of `tokutei` of `kikan`: written to the
@@ -186,6 +328,7 @@ impl TeikyouSource for ChukanFukuhon {
                 });
             }
         };
+        let jogai = self.jogai.read().unwrap_or_else(|p| p.into_inner());
         let mut hits: Vec<FukuhonHit> = stored
             .iter()
             .filter(|s| {
@@ -201,9 +344,13 @@ impl TeikyouSource for ChukanFukuhon {
                 record_key: s.record_key.clone(),
                 major_version: s.major_version,
                 jidou_outou_fuka: self.is_fuka(query.teikyousha, query.tokutei, &s.dataset),
-                fukuhon: render(layouts, s),
+                fukuhon: render(
+                    s,
+                    jogai.get(&(query.teikyousha, query.tokutei, s.dataset.clone())),
+                ),
             })
             .collect();
+        drop(jogai);
         if hits.is_empty() {
             return Ok(FukuhonKensaku::Gaitounashi);
         }
@@ -238,16 +385,10 @@ fn major_since(
 }
 
 /// The 副本 as provided: `<副本>` with its keys as attributes and one `<項目>` per item, as in
-/// the 副本登録 file, without the 提供除外項目 of its layout.
-fn render(layouts: &LayoutCatalog, stored: &StoredFukuhon) -> String {
-    let dataset = layouts
-        .layout(&stored.tokutei, &stored.edition)
-        .and_then(|l| l.dataset(&stored.dataset));
-    let excluded = |name: &str| {
-        dataset
-            .and_then(|d| d.item(name))
-            .is_some_and(|i| i.provision_excluded)
-    };
+/// the 副本登録 file, without the items of the 提供者's 提供除外項目マスタ for its dataset
+/// (`jogai`).
+fn render(stored: &StoredFukuhon, jogai: Option<&BTreeMap<String, String>>) -> String {
+    let excluded = |name: &str| jogai.is_some_and(|items| items.contains_key(name));
     let mut xml = format!(
         "<{body} 特定個人情報名コード=\"{}\" データセット識別項目コード=\"{}\" データセットレコードキー=\"{}\" メジャーバージョン=\"{}\">",
         stored.tokutei,

@@ -106,6 +106,35 @@ pub struct Kizon {
     /// 照会の相手になりうる機関。
     #[serde(default)]
     pub kikan: Vec<KizonKikan>,
+    /// 自団体の窓口業務の時間 (平日だけ。docs/kizon-gyomu.md「照会の量と時間帯」、SKI-12)。`null` やないときは窓口なし。
+    #[serde(default)]
+    pub madoguchi: Option<Madoguchi>,
+}
+
+/// 窓口業務の時間: `start` から `end` の前まで (`HH:MM`、日本時間)。平日だけ開きます。
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Madoguchi {
+    pub start: String,
+    pub end: String,
+}
+
+impl Madoguchi {
+    /// (始まり, 終わり)。`HH:MM` でなければその旨。
+    pub fn jikan(&self) -> Result<(time::Time, time::Time), String> {
+        let one = |name: &str, text: &str| {
+            let fmt = time::macros::format_description!("[hour]:[minute]");
+            time::Time::parse(text, &fmt)
+                .map_err(|e| format!("kizon.madoguchi.{name} が「{text}」です (HH:MM): {e}"))
+        };
+        let (start, end) = (one("start", &self.start)?, one("end", &self.end)?);
+        if end <= start {
+            return Err(format!(
+                "kizon.madoguchi の end ({}) が start ({}) より前です",
+                self.end, self.start
+            ));
+        }
+        Ok((start, end))
+    }
 }
 
 /// 正本ファイルの場所と形式 (`renkei-seihon/1`)。
@@ -226,6 +255,9 @@ impl RenkeiConfig {
                 k.seihon.format
             ));
         }
+        if let Some(m) = config.kizon.as_ref().and_then(|k| k.madoguchi.as_ref()) {
+            m.jikan()?;
+        }
         Ok(config)
     }
 
@@ -316,6 +348,30 @@ mod tests {
                 .unwrap_err()
                 .contains("kizon.seihon.format")
         );
+        assert!(k.madoguchi.is_none(), "古い設定には窓口がない");
+        let madoguchi = with.replace(
+            r#""legal_basis": "/k/legal_basis.toml","#,
+            r#""legal_basis": "/k/legal_basis.toml", "madoguchi": {"start": "08:30", "end": "17:15"},"#,
+        );
+        let m = RenkeiConfig::parse(&madoguchi)
+            .unwrap()
+            .kizon
+            .unwrap()
+            .madoguchi
+            .unwrap();
+        assert_eq!(
+            m.jikan().unwrap(),
+            (time::macros::time!(8:30), time::macros::time!(17:15))
+        );
+        for wrong in [r#""start": "8時半""#, r#""start": "18:00""#] {
+            let bad = madoguchi.replace(r#""start": "08:30""#, wrong);
+            assert!(
+                RenkeiConfig::parse(&bad)
+                    .unwrap_err()
+                    .contains("kizon.madoguchi"),
+                "{wrong}"
+            );
+        }
     }
 
     #[test]

@@ -54,6 +54,7 @@ pub enum DefectKind {
     FukuhonDeletionIgnored,
     FukuhonNoTotsugou,
     JidouOutouFukaIgnored,
+    JogaiMasterMissing,
     MajorNewVersionLate,
     OldVersionDeletedEarly,
     AddedDatasetPastIncluded,
@@ -78,6 +79,11 @@ pub enum DefectKind {
     KirokuFukaijiIgnored,
     TlsCertCached,
     ToiawaseUnmasked,
+    SetsuzokuNotChecked,
+    OldAddressKept,
+    TeijiBurst,
+    OverloadDropped,
+    IkkatsuMadoguchi,
 }
 
 /// 表の一行: `--list-defects` が JSON で出すもの。
@@ -376,6 +382,12 @@ pub static DEFECTS: &[Defect] = &[
         "正本の jidou_outou_fuka を中間サーバーに設定しない (IF_TKY_10814_R01 を呼ばない)",
     ),
     d(
+        "jogai-master-missing",
+        "FUK-15",
+        DefectKind::JogaiMasterMissing,
+        "提供除外項目マスタを登録しない (IF_DBM_20115_R01 を呼ばない): レイアウトの提供除外項目が相手に提供される",
+    ),
+    d(
         "major-new-version-late",
         "FUK-06",
         DefectKind::MajorNewVersionLate,
@@ -519,6 +531,36 @@ pub static DEFECTS: &[Defect] = &[
         DefectKind::ToiawaseUnmasked,
         "問合せ資料 (toiawase) の電文とエラーメッセージを、団体内統合宛名番号・個人番号・氏名などをマスキングせずにそのまま載せる",
     ),
+    d(
+        "setsuzoku-not-checked",
+        "KIK-01a",
+        DefectKind::SetsuzokuNotChecked,
+        "機関間テスト (kikan_test) で接続確認の結果を見ずに計画の照会を出す (接続確認そのものは正しく行い記録するが、失敗していても確かめ直さずに機関間テストに入る)",
+    ),
+    d(
+        "old-address-kept",
+        "KIK-05",
+        DefectKind::OldAddressKept,
+        "設定ファイル (renkei-config.json) を reset のときに読んだきりで、ジョブのたびに読み直さない (中間サーバーの接続先が変わっても旧い接続先に送り続ける)",
+    ),
+    d(
+        "teiji-burst",
+        "SKI-05",
+        DefectKind::TeijiBurst,
+        "定時起動の単件の照会を、15 分に 1,000 件の間隔をあけずに、依頼されたものをすべて一度に登録する (一括照会の間隔、過負荷のあとの待ちは正しい)",
+    ),
+    d(
+        "overload-dropped",
+        "SKI-11",
+        DefectKind::OverloadDropped,
+        "過負荷 (SK40) で断られた単件の照会、エラーになった一括の明細を、最後のエラーとして記録し、照会し直さない (ほかの時間外の断りは正しく待って送り直す)",
+    ),
+    d(
+        "ikkatsu-madoguchi",
+        "SKI-12",
+        DefectKind::IkkatsuMadoguchi,
+        "明細 1,000 件を超える大量の一括照会を、窓口業務の時間かどうか、その日のうちに終わるかを見ずに、依頼されたらすぐ登録する (3,000 件ごとに分け、前のファイルを待つのは正しい)",
+    ),
 ];
 
 /// いま有効な不具合 (なし、または一つ)。`Copy` なので、どのモジュールにも値で渡せます。
@@ -584,7 +626,7 @@ mod tests {
             "FUK-09", "FUK-10", "FUK-11", "FUK-12", "FUK-13", "FUK-14", "SKI-01", "SKI-02",
             "SKI-03", "SKI-07", "SKI-09", "SKI-10", "TKY-01", "TKM-01", "KIK-02", "KIK-03",
             "KIK-04", "SKI-04", "SKI-08", "TKM-02a", "TKM-02b", "SEC-01", "TKY-02", "TKY-03",
-            "SEC-02",
+            "KIK-01a", "KIK-05", "SEC-02", "SKI-05", "SKI-11", "SKI-12",
         ] {
             assert_eq!(
                 DEFECTS.iter().filter(|d| d.requirement == req).count(),

@@ -66,13 +66,15 @@ pub async fn run(app: &App, name: &str, request: JobRequest) -> JobAnswer {
         "jumin_toroku" => jumin_toroku(app, &request).await,
         "fugou_shutoku" => fugou_shutoku(app, &request).await,
         "fukuhon_touroku" | "shoukai" | "shoukai_kekka" | "toriyame" | "teikyou"
-        | "kiroku_henkou" | "kiroku" | "kikan_test" => kizon(app, &name, &request).await,
+        | "kiroku_henkou" | "kiroku" | "kikan_test" | "setsuzoku_kakunin" => {
+            kizon(app, &name, &request).await
+        }
         "toiawase" => toiawase(app, &request).await,
         other => {
             return JobAnswer::failed(
                 404,
                 format!(
-                    "ジョブ「{other}」はありません (reset, torikomi, shinsa, juki_renkei, honnin_kakunin, jumin_toroku, fugou_shutoku, fukuhon_touroku, shoukai, shoukai_kekka, toriyame, teikyou, kiroku_henkou, kiroku, kikan_test, toiawase)"
+                    "ジョブ「{other}」はありません (reset, torikomi, shinsa, juki_renkei, honnin_kakunin, jumin_toroku, fugou_shutoku, fukuhon_touroku, shoukai, shoukai_kekka, toriyame, teikyou, kiroku_henkou, kiroku, kikan_test, toiawase, setsuzoku_kakunin)"
                 ),
             );
         }
@@ -125,16 +127,24 @@ async fn reset(app: &App, request: &JobRequest) -> Result<JobAnswer> {
     ))
 }
 
-/// いまの設定。reset の前なら本文の config から読みます。
+/// いまの設定: ジョブのたびに本文の config のファイルを読み直します (renkei はシナリオの途中で同じパスの
+/// ファイルを書き換えることがあるため。移行リハーサルで中間サーバーの接続先が変わる、docs/sut-adapter.md
+/// 「renkei-config.json」)。本文に config がなければ、最後に読んだ設定を使います。
 fn current_config(app: &App, request: &JobRequest) -> Result<Arc<RenkeiConfig>> {
-    if let Some(config) = app.config() {
-        return Ok(config);
+    let cached = app.config();
+    if let Some(config) = &cached
+        && app.seeded.has(DefectKind::OldAddressKept)
+    {
+        // 不具合: 設定ファイルは reset のときに読んだきりで、読み直さない (接続先が変わっても旧い接続先に送る)。
+        return Ok(config.clone());
     }
-    let path = request
-        .config
-        .as_deref()
-        .ok_or_else(|| Error::new("設定がありません: 先に reset を呼んでください".to_owned()))?;
-    app.set_config(RenkeiConfig::load(Path::new(path))?)
+    match (request.config.as_deref(), cached) {
+        (Some(path), _) => app.set_config(RenkeiConfig::load(Path::new(path))?),
+        (None, Some(config)) => Ok(config),
+        (None, None) => Err(Error::new(
+            "設定がありません: 先に reset を呼んでください".to_owned(),
+        )),
+    }
 }
 
 fn session<'a>(
@@ -265,7 +275,7 @@ async fn fugou_shutoku(app: &App, request: &JobRequest) -> Result<JobAnswer> {
 }
 
 /// 既存業務システムのジョブ (docs/kizon-gyomu.md「ジョブ」): `fukuhon_touroku`、`shoukai`、`shoukai_kekka`、
-/// `toriyame`、`teikyou`、`kiroku_henkou`、`kiroku`、`kikan_test`。中間サーバーに断られたのはジョブの失敗にせず、報告に書いて
+/// `toriyame`、`teikyou`、`kiroku_henkou`、`kiroku`、`kikan_test`、`setsuzoku_kakunin`。中間サーバーに断られたのはジョブの失敗にせず、報告に書いて
 /// 200 で答えます。パラメータが読めないときは 400 です。
 async fn kizon(app: &App, name: &str, request: &JobRequest) -> Result<JobAnswer> {
     let config = current_config(app, request)?;
@@ -290,7 +300,15 @@ async fn kizon(app: &App, name: &str, request: &JobRequest) -> Result<JobAnswer>
         KizonWork::Teikyou => to_json(kizon::teikyou::teikyou(&mut ctx).await?),
         KizonWork::KirokuHenkou(h) => to_json(kizon::kiroku::kiroku_henkou(&mut ctx, h).await?),
         KizonWork::Kiroku => to_json(kizon::kiroku::kiroku(&mut ctx).await?),
-        KizonWork::KikanTest(plan) => to_json(kizon::shoukai::kikan_test(&mut ctx, plan).await?),
+        KizonWork::KikanTest(plan) => match kizon::setsuzoku::mikakunin(&ctx)? {
+            // 接続確認が済んでいない: 照会を出さずに行を未実施と記録する (KIK-01a、KIK-05)。
+            Some(reason) => to_json(kizon::setsuzoku::mijisshi(&ctx, &plan, &reason)?),
+            None => {
+                kizon::setsuzoku::jisshi(&ctx, &plan)?;
+                to_json(kizon::shoukai::kikan_test(&mut ctx, plan).await?)
+            }
+        },
+        KizonWork::SetsuzokuKakunin => to_json(kizon::setsuzoku::kakunin(&mut ctx).await?),
     };
     Ok(JobAnswer::done(json!({ "job": name, "report": report })))
 }
@@ -324,6 +342,7 @@ enum KizonWork {
     KirokuHenkou(kizon::kiroku::Henkou),
     Kiroku,
     KikanTest(Vec<Irai>),
+    SetsuzokuKakunin,
 }
 
 /// `kiroku_henkou` のパラメータ: `shori_tsuuban` (文字列)、`jiyuu` (文字列か null)、`fukaiji` (真偽値か null)。
@@ -370,6 +389,7 @@ fn kizon_params(name: &str, request: &JobRequest) -> std::result::Result<KizonWo
         "shoukai_kekka" => KizonWork::ShoukaiKekka,
         "teikyou" => KizonWork::Teikyou,
         "kiroku" => KizonWork::Kiroku,
+        "setsuzoku_kakunin" => KizonWork::SetsuzokuKakunin,
         "toriyame" => KizonWork::Toriyame(param(request, "irai_id").map_err(|e| e.0)?.to_owned()),
         "kiroku_henkou" => KizonWork::KirokuHenkou(kiroku_henkou_params(request)?),
         "shoukai" => {

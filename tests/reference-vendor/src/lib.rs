@@ -10,7 +10,7 @@
 //! | モジュール | 何をするか | 文書 |
 //! |---|---|---|
 //! | [`server`] | HTTP の入り口: `/health`、ジョブ、観察 | docs/sut-adapter.md |
-//! | [`jobs`] | ジョブ `reset` `torikomi` `shinsa` `juki_renkei` `honnin_kakunin` `jumin_toroku` `fugou_shutoku`、既存業務システムの `fukuhon_touroku` `shoukai` `shoukai_kekka` `toriyame` `teikyou` `kiroku` `kikan_test` | docs/sut-adapter.md「ジョブ」、docs/kizon-gyomu.md「ジョブ」 |
+//! | [`jobs`] | ジョブ `reset` `torikomi` `shinsa` `juki_renkei` `honnin_kakunin` `jumin_toroku` `fugou_shutoku`、既存業務システムの `fukuhon_touroku` `shoukai` `shoukai_kekka` `toriyame` `teikyou` `kiroku` `kikan_test` `setsuzoku_kakunin` | docs/sut-adapter.md「ジョブ」、docs/kizon-gyomu.md「ジョブ」 |
 //! | [`observe`] | 一括取込インターフェース (観察) の答え | docs/sut-adapter.md「一括取込インターフェース」 |
 //! | [`config`] | `renkei-config.json` | docs/sut-adapter.md「renkei-config.json」 |
 //! | [`master`] | 住基マスタ (`residents.csv`) | docs/population.md |

@@ -295,26 +295,35 @@ pub fn kiroku(app: &App) -> Result<Answer> {
     Ok(ok(json!({ "items": items })))
 }
 
-/// `GET /kikan_test`: 機関間テストの行ごとの結果 (docs/kizon-gyomu.md「GET /kikan_test」)。
+/// `GET /kikan_test`: 機関間テストの行ごとの結果 (docs/kizon-gyomu.md「GET /kikan_test」)。接続確認が
+/// 済んでいないので照会を出さなかった行は `未実施` (docs/kizon-gyomu.md「接続確認」)。
 pub fn kikan_test(app: &App) -> Result<Answer> {
-    let store = app.store();
-    let irai = store.kizon_shoukai_all()?;
-    let items: Vec<Value> = store
-        .kizon_kikan_test_all()?
-        .into_iter()
-        .map(|(test_id, aite, tokutei)| {
-            let i = irai.iter().find(|i| i.irai_id == test_id);
-            let (kekka, error) = kizon::shoukai::kikan_kekka(i, app.seeded);
-            json!({
-                "test_id": test_id,
-                "aite": aite,
-                "tokutei": tokutei,
-                "shori_tsuuban": i.and_then(|i| i.shori_tsuuban.clone()),
-                "kekka": kekka,
-                "error": error,
-            })
-        })
-        .collect();
+    let (irai, rows) = {
+        let store = app.store();
+        (store.kizon_shoukai_all()?, store.kizon_kikan_test_all()?)
+    };
+    let mut items = Vec::new();
+    for (test_id, aite, tokutei) in rows {
+        let i = irai.iter().find(|i| i.irai_id == test_id);
+        let (kekka, error) = match (i, kizon::setsuzoku::mijisshi_of(app, &test_id)?) {
+            (None, Some(why)) => (kizon::setsuzoku::MIJISSHI, why),
+            _ => kizon::shoukai::kikan_kekka(i, app.seeded),
+        };
+        items.push(json!({
+            "test_id": test_id,
+            "aite": aite,
+            "tokutei": tokutei,
+            "shori_tsuuban": i.and_then(|i| i.shori_tsuuban.clone()),
+            "kekka": kekka,
+            "error": error,
+        }));
+    }
+    Ok(ok(json!({ "items": items })))
+}
+
+/// `GET /setsuzoku`: 接続確認の記録を行った順に (docs/kizon-gyomu.md「GET /setsuzoku」)。
+pub fn setsuzoku(app: &App) -> Result<Answer> {
+    let items = kizon::setsuzoku::kiroku_all(app)?;
     Ok(ok(json!({ "items": items })))
 }
 

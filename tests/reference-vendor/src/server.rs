@@ -68,6 +68,10 @@ pub fn router(app: Arc<App>) -> Router {
             get(|State(app): State<Arc<App>>| async move { answer(observe::kikan_test(&app)) }),
         )
         .route(
+            "/renkei/v1/setsuzoku",
+            get(|State(app): State<Arc<App>>| async move { answer(observe::setsuzoku(&app)) }),
+        )
+        .route(
             "/renkei/v1/teikyou",
             get(|State(app): State<Arc<App>>| async move { answer(observe::teikyou(&app)) }),
         )

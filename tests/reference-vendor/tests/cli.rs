@@ -13,7 +13,7 @@ fn list_defects_prints_every_defect_as_json() {
     assert!(out.status.success());
     let list: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list.len(), renkei_reference_vendor::defects().len());
-    assert_eq!(list.len(), 68);
+    assert_eq!(list.len(), 74);
     for d in &list {
         let keys: Vec<&String> = d.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["description", "id", "requirement"], "{d}");

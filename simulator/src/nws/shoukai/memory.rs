@@ -1,10 +1,11 @@
 //! In-memory implementations of the engine's outside parts: a 副本 table ([`MemoryFukuhon`]) and a
 //! 符号 register ([`MemoryFugou`]). They are complete — the 副本 table applies the 照会条件, the
-//! 公開期間, the layout edition of the 提供の求め, 自動応答不可 and 提供除外項目 — and serve where
+//! 公開期間, the layout edition of the 提供の求め, 自動応答不可 and each 提供者's 提供除外項目マスタ
+//! ([`MemoryFukuhon::set_teikyou_jogai`]) — and serve where
 //! the 中間サーバー's own stores are not wanted: the benchmark, tests, and in-process scenarios.
 //! The 中間サーバー itself plugs in its SQLite 副本 store and its 符号管理.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use renkei_fixtures::catalog::{DataType, LayoutCatalog, Occurrence, QueryKey, Revision};
@@ -39,8 +40,25 @@ struct Entry {
     major_version: u16,
     koukai_start: Option<Date>,
     koukai_end: Option<Date>,
-    /// The 副本 as it will be provided (提供除外項目 left out when stored).
-    fukuhon: String,
+    /// The start of the 副本 as provided: `<副本 …>`.
+    head: String,
+    /// Each item as provided (`<項目 …>`), by name: the 提供者's 提供除外項目 are left out when
+    /// the 副本 is provided.
+    items: Vec<(String, String)>,
+}
+
+impl Entry {
+    /// The 副本 as provided, without the items `excluded`.
+    fn provided(&self, excluded: Option<&BTreeSet<String>>) -> String {
+        let mut xml = self.head.clone();
+        for (name, item) in &self.items {
+            if !excluded.is_some_and(|e| e.contains(name)) {
+                xml.push_str(item);
+            }
+        }
+        xml.push_str("</副本>");
+        xml
+    }
 }
 
 #[derive(Debug, Default)]
@@ -49,6 +67,8 @@ struct Table {
     records: HashMap<FukuhonKey, Vec<Entry>>,
     /// (提供者, 特定個人情報, データセット) set 自動応答不可.
     jidou_outou_fuka: HashSet<(KikanCode, TokuteiKojinJohoMeiCode, String)>,
+    /// (提供者, 特定個人情報, データセット) → 提供除外項目 (the 提供者's 提供除外項目マスタ).
+    teikyou_jogai: HashMap<(KikanCode, TokuteiKojinJohoMeiCode, String), BTreeSet<String>>,
 }
 
 /// A 提供者's 副本 held in memory, filled from validated 副本登録 records
@@ -81,13 +101,15 @@ impl MemoryFukuhon {
                 && e.major_version == record.major_version)
         });
         if record.kubun != ShoriKubun::Sakujo {
+            let (head, items) = render(record);
             entries.push(Entry {
                 dataset: record.dataset.clone(),
                 record_key: record.record_key.clone(),
                 major_version: record.major_version,
                 koukai_start: record.koukai_start,
                 koukai_end: record.koukai_end,
-                fukuhon: self.render(record),
+                head,
+                items,
             });
         }
     }
@@ -109,6 +131,26 @@ impl MemoryFukuhon {
         }
     }
 
+    /// Sets the 提供除外項目 of a データセット of a 特定個人情報 of `teikyousha` (its 提供除外項目マスタ
+    /// for the dataset; none clears it): those items are left out of every 副本 provided from now on.
+    pub fn set_teikyou_jogai(
+        &self,
+        teikyousha: KikanCode,
+        tokutei: TokuteiKojinJohoMeiCode,
+        dataset: &str,
+        items: &[&str],
+    ) {
+        let key = (teikyousha, tokutei, dataset.to_owned());
+        let mut table = self.write();
+        if items.is_empty() {
+            table.teikyou_jogai.remove(&key);
+        } else {
+            table
+                .teikyou_jogai
+                .insert(key, items.iter().map(|i| (*i).to_owned()).collect());
+        }
+    }
+
     /// How many dataset records are stored.
     pub fn len(&self) -> usize {
         self.read().records.values().map(Vec::len).sum()
@@ -117,43 +159,6 @@ impl MemoryFukuhon {
     /// Whether nothing is stored.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    /// The 副本 as provided: `<副本>` with the record's keys as attributes and one `<項目>` per
-    /// item, as in the 副本登録 file, without the 提供除外項目 of the layout.
-    fn render(&self, record: &FukuhonRecord) -> String {
-        let dataset = self
-            .layouts
-            .layout(&record.tokutei, &record.edition)
-            .and_then(|l| l.dataset(&record.dataset));
-        let excluded = |name: &str| {
-            dataset
-                .and_then(|d| d.item(name))
-                .is_some_and(|i| i.provision_excluded)
-        };
-        let mut xml = format!(
-            "<副本 特定個人情報名コード=\"{}\" データセット識別項目コード=\"{}\" データセットレコードキー=\"{}\" メジャーバージョン=\"{}\">",
-            record.tokutei,
-            escape(&record.dataset),
-            escape(&record.record_key),
-            record.major_version
-        );
-        for item in record.items.iter().filter(|i| !excluded(&i.name)) {
-            match &item.value {
-                ItemValue::Value(value) => xml.push_str(&format!(
-                    "<項目 名=\"{}\">{}</項目>",
-                    escape(&item.name),
-                    escape(value)
-                )),
-                ItemValue::Null(reason) => xml.push_str(&format!(
-                    "<項目 名=\"{}\" NULL理由=\"{}\"/>",
-                    escape(&item.name),
-                    reason.code()
-                )),
-            }
-        }
-        xml.push_str("</副本>");
-        xml
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Table> {
@@ -230,7 +235,11 @@ impl TeikyouSource for MemoryFukuhon {
                     query.tokutei,
                     e.dataset.clone(),
                 )),
-                fukuhon: e.fukuhon.clone(),
+                fukuhon: e.provided(table.teikyou_jogai.get(&(
+                    query.teikyousha,
+                    query.tokutei,
+                    e.dataset.clone(),
+                ))),
             })
             .collect();
         if hits.is_empty() {
@@ -239,6 +248,40 @@ impl TeikyouSource for MemoryFukuhon {
         hits.sort_by(|a, b| (&a.dataset, &a.record_key).cmp(&(&b.dataset, &b.record_key)));
         Ok(FukuhonKensaku::Gaitou { hits })
     }
+}
+
+/// The 副本 as provided, in parts: `<副本>` with the record's keys as attributes, and one
+/// `<項目>` per item (by name), as in the 副本登録 file.
+fn render(record: &FukuhonRecord) -> (String, Vec<(String, String)>) {
+    let head = format!(
+        "<副本 特定個人情報名コード=\"{}\" データセット識別項目コード=\"{}\" データセットレコードキー=\"{}\" メジャーバージョン=\"{}\">",
+        record.tokutei,
+        escape(&record.dataset),
+        escape(&record.record_key),
+        record.major_version
+    );
+    let items = record
+        .items
+        .iter()
+        .map(|item| {
+            let xml = match &item.value {
+                ItemValue::Value(value) => {
+                    format!(
+                        "<項目 名=\"{}\">{}</項目>",
+                        escape(&item.name),
+                        escape(value)
+                    )
+                }
+                ItemValue::Null(reason) => format!(
+                    "<項目 名=\"{}\" NULL理由=\"{}\"/>",
+                    escape(&item.name),
+                    reason.code()
+                ),
+            };
+            (item.name.clone(), xml)
+        })
+        .collect();
+    (head, items)
 }
 
 /// A synthetic 副本登録 record (登録) of `dataset` of `tokutei` in `edition`, for the person

@@ -297,6 +297,25 @@ impl Layouts {
         })
     }
 
+    /// そのデータセットの提供除外項目 (`provision_excluded` の項目名): どの版のものも合わせます。知らない
+    /// 特定個人情報・データセットなら空です。
+    pub fn teikyou_jogai(
+        &self,
+        tokutei: &str,
+        dataset: &str,
+    ) -> std::collections::BTreeSet<String> {
+        self.tokutei
+            .iter()
+            .filter(|t| t.code == tokutei)
+            .flat_map(|t| &t.layout)
+            .flat_map(|l| &l.dataset)
+            .filter(|d| d.code == dataset)
+            .flat_map(|d| &d.items)
+            .filter(|i| i.provision_excluded)
+            .map(|i| i.name.clone())
+            .collect()
+    }
+
     /// いちばん古い版の、そのデータセットのメジャーバージョン (不具合 fukuhon-old-version だけが使います)。
     pub fn oldest_major(&self, tokutei: &str, dataset: &str) -> Option<u32> {
         let t = self.tokutei.iter().find(|t| t.code == tokutei)?;

@@ -10,20 +10,24 @@
 //! | [`fukuhon`] | 副本登録の1回: 結果の確認、正本との差、版と改版の定め、上限、自動応答不可、突合 | docs/chukan-fukuhon-file.md、docs/chukan-api.md、docs/kizon-gyomu.md「改版」 |
 //! | [`jikan`] | サービス提供時間・停止時間帯・祝日 | docs/chukan-shoukai.md「時間」 |
 //! | [`irai`] | 照会の依頼と状況の語 | docs/kizon-gyomu.md「照会」 |
+//! | [`fuka`] | 照会の量と時間帯: 15 分に 1,000 件まで、過負荷のあと 60 分待つ、大量の一括照会は窓口業務のあと | docs/kizon-gyomu.md「照会の量と時間帯」 |
 //! | [`shoukai`] | 照会 (法令根拠 → 符号 → 時間 → 送る)、状況と結果の確認、取りやめ、機関間テスト | docs/chukan-shoukai.md |
 //! | [`teikyou`] | 通知を読み、未回答の提供の求めを確認して送信許可する | docs/chukan-api.md「IF_TKY_…」 |
 //! | [`kiroku`] | 自分の側の情報提供等記録の取り込み | docs/chukan-api.md「IF_TKM_10911_R01」 |
 //! | [`toiawase`] | ヘルプデスクへの問合せ資料 (電文の個人を識別できる値をマスキング) | docs/kizon-gyomu.md「問合せ資料」 |
+//! | [`setsuzoku`] | 中間サーバーへの接続確認と、機関間テストに入る条件 | docs/kizon-gyomu.md「接続確認」「接続先の切替」 |
 //!
 //! どのジョブも、中間サーバーに断られた (時間外、上限、エラーコード) のはジョブの失敗にしません。自分の規則
 //! どおりに待たせ・やり直し・エラーとして記録し、200 で答えます。時刻はすべてシミュレーターの時計です。
 
 pub mod catalog;
+pub mod fuka;
 pub mod fukuhon;
 pub mod irai;
 pub mod jikan;
 pub mod kiroku;
 pub mod seihon;
+pub mod setsuzoku;
 pub mod shoukai;
 pub mod teikyou;
 pub mod toiawase;

@@ -10,11 +10,15 @@
 //!    個人番号で `IF_FGU_10111_R01`)。まだなら送らずに `符号取得待ち`。
 //! 3. **時間** (SKI-07、SKI-08): シミュレーターの時計がサービス提供時間の外 (平日 21:00〜24:00 の停止時間帯、
 //!    土・日・祝日・年末年始の 17:00 から) なら `送信待ち`。
-//! 4. **送る**: `単件` は `IF_SKI_10711_R01` を1件ずつ、`一括` は一括照会要求ファイル (`FI_SKI_0001`) を
+//! 4. **量と時間帯** ([`super::fuka`]、SKI-05、SKI-11、SKI-12): どの 15 分にも 1,000 件まで、過負荷 (SK40) の
+//!    あとは 60 分待つ、明細 1,000 件を超える一括照会は窓口業務のあとでその日のうちに終わるときだけ。出せない
+//!    照会は `送信待ち`。
+//! 5. **送る**: `単件` は `IF_SKI_10711_R01` を1件ずつ、`一括` は一括照会要求ファイル (`FI_SKI_0001`) を
 //!    `IF_SKI_10723_R01` で。1 つのファイルは 3,000 件までで、それより多ければ分け、**前のファイルの明細が
 //!    すべて処理待ちでなくなってから**次のファイルを出します (まだなら `送信待ち`。SKI-04)。
-//!    時間外・過負荷 (SK30、SK31、SK40) で断られたら `送信待ち` に戻し、ほかの断りは `エラー` (コードとメッセージ)
-//!    にします。登録の応答で既に `正常終了`・`該当なし` なら、その場で結果を取ります。
+//!    時間外・過負荷 (SK30、SK31、SK40) で断られたら `送信待ち` に戻し (過負荷なら 60 分待つ。一括の明細が
+//!    SK40 でエラーになったときも同じ)、ほかの断りは `エラー` (コードとメッセージ) にします。登録の応答で既に
+//!    `正常終了`・`該当なし` なら、その場で結果を取ります。
 //!
 //! `shoukai_kekka` は、送った照会の状況を確かめ (単件は `IF_SKI_10712_R01`、一括はファイルの受付番号ごとに
 //! `GET /xml/v1/files/{受付番号}` の情報照会状況結果ファイル)、待たせていた照会を出せるものから出し、
@@ -22,6 +26,7 @@
 //! 取りやめた照会はもう問い合わせません (SKI-10)。
 
 use super::catalog::{KikanKind, Kumi, LegalBasis};
+use super::fuka::{self, Fuka};
 use super::irai::{self, Irai};
 use super::jikan;
 use super::{Ctx, Koukan, Tsuushin};
@@ -46,6 +51,8 @@ pub const IKKATSU_MAX: usize = 3_000;
 
 /// 時間外・過負荷の断り: 照会は登録されていないので、時間内・負荷が下がってから送り直します。
 const ATODE: [&str; 3] = ["SK30", "SK31", "SK40"];
+/// 過負荷 (中間サーバーの 1 時間の照会が 4,000 件を超えた)。
+const KAFUKA: &str = "SK40";
 
 /// 最後に送った一括照会要求ファイルの中間サーバー受付番号 (次のファイルはその明細が処理待ちでなくなってから)。
 const META_IKKATSU_LAST: &str = "kizon_ikkatsu_last";
@@ -89,6 +96,10 @@ struct Shoukai<'c, 'a> {
     fugou: HashMap<String, Fugou>,
     /// 符号を確かめるのに送った電文と受けた応答 (その符号を要る照会の電文として書き留めます)。
     fugou_koukan: Vec<Koukan>,
+    /// 自分が登録した照会の負荷 (SKI-05)。
+    fuka: Fuka,
+    /// 過負荷のあと、照会を出せるようになる時刻 (SKI-11)。
+    kafuka_made: Option<time::OffsetDateTime>,
     report: Report,
 }
 
@@ -250,13 +261,38 @@ pub fn kansatsu(i: &Irai, seeded: crate::defects::Seeded) -> Value {
 
 impl<'c, 'a> Shoukai<'c, 'a> {
     fn new(ctx: &'c mut Ctx<'a>) -> Result<Shoukai<'c, 'a>> {
+        let (fuka, kafuka_made) = {
+            let store = ctx.app.store();
+            (
+                Fuka::load(&store, ctx.now)?,
+                fuka::kafuka_made(&store, ctx.now)?,
+            )
+        };
         Ok(Shoukai {
             ctx,
             legal: None,
             fugou: HashMap::new(),
             fugou_koukan: Vec::new(),
+            fuka,
+            kafuka_made,
             report: Report::default(),
         })
+    }
+
+    /// 過負荷 (SK40) を受けた: 60 分は照会を出しません (SKI-11)。
+    fn kafuka(&mut self) -> std::result::Result<(), Tsuushin> {
+        let made = fuka::set_kafuka(&self.ctx.app.store(), self.ctx.now).map_err(db)?;
+        self.kafuka_made = Some(made);
+        Ok(())
+    }
+
+    /// 過負荷のあとで、まだ待つ時刻 (待たなくてよければ `None`)。
+    fn kafuka_machi(&self) -> Option<time::OffsetDateTime> {
+        self.kafuka_made.filter(|made| *made > self.ctx.now)
+    }
+
+    fn fuka_save(&self) -> std::result::Result<(), Tsuushin> {
+        self.fuka.save(&self.ctx.app.store()).map_err(db)
     }
 
     fn finish(mut self, all: &[Irai]) -> Report {
@@ -378,30 +414,89 @@ impl<'c, 'a> Shoukai<'c, 'a> {
             .copied()
             .filter(|n| list[*n].houshiki == irai::IKKATSU)
             .collect();
-        for n in tanken {
-            self.tanken(&mut list[n]).await?;
-        }
+        self.tanken_okuru(list, &tanken).await?;
         if !ikkatsu.is_empty() {
             self.ikkatsu_okuru(list, &ikkatsu).await?;
         }
         Ok(())
     }
 
+    /// 単件の照会を1件ずつ送ります。過負荷のあと 60 分のあいだ (SKI-11) と、どの 15 分にも 1,000 件までの
+    /// 定め (SKI-05) で今は出せない照会は `送信待ち` にします。
+    async fn tanken_okuru(
+        &mut self,
+        list: &mut [Irai],
+        tanken: &[usize],
+    ) -> std::result::Result<(), Tsuushin> {
+        if tanken.is_empty() {
+            return Ok(());
+        }
+        let now = self.ctx.now;
+        let mut room = if self.ctx.seeded.has(DefectKind::TeijiBurst) {
+            // 不具合: 定時起動の照会を間隔をあけずに、依頼されたものをすべて一度に送る。
+            usize::MAX
+        } else {
+            self.fuka.tanken_room(now)
+        };
+        let mut held = Vec::new();
+        let mut outcome = Ok(());
+        for (k, n) in tanken.iter().copied().enumerate() {
+            if let Some(made) = self.kafuka_machi() {
+                self.report.notes.push(format!(
+                    "過負荷 (SK40) のあとなので、{} まで単件の照会 {} 件を送信待ちにします",
+                    crate::jst::format(made),
+                    tanken.len() - k
+                ));
+                held.extend_from_slice(&tanken[k..]);
+                break;
+            }
+            if room == 0 {
+                self.report.notes.push(format!(
+                    "この 15 分に登録した照会が 1,000 件になったので、単件の照会 {} 件を送信待ちにします (SKI-05)",
+                    tanken.len() - k
+                ));
+                held.extend_from_slice(&tanken[k..]);
+                break;
+            }
+            if let Err(e) = self.tanken(&mut list[n]).await {
+                outcome = Err(e);
+                break;
+            }
+            if list[n].sent() {
+                room = room.saturating_sub(1);
+                self.fuka.record(now, 1, false);
+            }
+        }
+        // 送れなかった (つながらなくなった) ときも、それまでに登録したものは負荷として残します。
+        self.fuka_save()?;
+        outcome?;
+        self.soushin_machi(list, &held)
+    }
+
     /// 一括照会を 3,000 件までのファイルに分けて送ります。次のファイルは、前のファイルの明細がすべて処理待ちで
     /// なくなってから出します (SKI-04)。まだなら残りを `送信待ち` にし、次の `shoukai_kekka` で確かめます。
+    /// 過負荷のあとの 60 分 (SKI-11)、15 分に 1,000 件 (SKI-05)、大量の一括照会の時間帯 (SKI-12) で出せないときも
+    /// `送信待ち` です。
     async fn ikkatsu_okuru(
         &mut self,
         list: &mut [Irai],
         ready: &[usize],
     ) -> std::result::Result<(), Tsuushin> {
-        if self.ctx.seeded.has(DefectKind::IkkatsuNoSplit) {
-            // 不具合: 3,000 件ごとに分けず、前のファイルも待たずに、すべてを1つのファイルで送る。
-            self.ikkatsu(list, ready).await?;
-            return Ok(());
-        }
+        // 不具合 ikkatsu-no-split: 3,000 件ごとに分けず、前のファイルも待たずに、すべてを1つのファイルで送る。
+        let no_split = self.ctx.seeded.has(DefectKind::IkkatsuNoSplit);
+        let now = self.ctx.now;
         let mut rest = ready;
         while !rest.is_empty() {
-            if let Some((uketsuke, machi)) = self.mae_no_file_machi()? {
+            if let Some(made) = self.kafuka_machi() {
+                self.report.notes.push(format!(
+                    "一括照会: 過負荷 (SK40) のあとなので、{} まで {} 件を送信待ちにします",
+                    crate::jst::format(made),
+                    rest.len()
+                ));
+                self.soushin_machi(list, rest)?;
+                break;
+            }
+            if !no_split && let Some((uketsuke, machi)) = self.mae_no_file_machi()? {
                 self.report.notes.push(format!(
                     "一括照会: 前のファイル (受付 {uketsuke}) の明細がまだ {machi} 件処理待ちなので、残りの {} 件は送信待ちにします",
                     rest.len()
@@ -409,7 +504,35 @@ impl<'c, 'a> Shoukai<'c, 'a> {
                 self.soushin_machi(list, rest)?;
                 break;
             }
-            let (chunk, next) = rest.split_at(rest.len().min(IKKATSU_MAX));
+            let size = if no_split {
+                rest.len()
+            } else {
+                rest.len().min(IKKATSU_MAX)
+            };
+            let (chunk, next) = rest.split_at(size);
+            let jikantai = if self.ctx.seeded.has(DefectKind::IkkatsuMadoguchi) {
+                // 不具合: 大量の一括照会も、窓口業務の時間かどうかを見ずにすぐ登録する。
+                Ok(())
+            } else {
+                fuka::tairyou(now, chunk.len(), self.ctx.kizon.madoguchi.as_ref())
+            };
+            if let Err(why) = jikantai {
+                self.report.notes.push(format!(
+                    "一括照会: {why} ({} 件を送信待ちにします)",
+                    rest.len()
+                ));
+                self.soushin_machi(list, rest)?;
+                break;
+            }
+            if !self.fuka.ikkatsu_fits(now, chunk.len()) {
+                self.report.notes.push(format!(
+                    "一括照会: 明細 {} 件を今登録すると 15 分に 1,000 件を超えるので、{} 件を送信待ちにします (SKI-05)",
+                    chunk.len(),
+                    rest.len()
+                ));
+                self.soushin_machi(list, rest)?;
+                break;
+            }
             rest = next;
             match self.ikkatsu(list, chunk).await? {
                 IkkatsuKekka::Uketsuke(uketsuke) => {
@@ -418,6 +541,8 @@ impl<'c, 'a> Shoukai<'c, 'a> {
                         .store()
                         .set_meta(META_IKKATSU_LAST, &uketsuke)
                         .map_err(db)?;
+                    self.fuka.record(now, chunk.len(), true);
+                    self.fuka_save()?;
                 }
                 IkkatsuKekka::Atode => {
                     // 時間外・過負荷: 残りも同じく断られるので、まとめて次の回にします。
@@ -642,24 +767,55 @@ impl<'c, 'a> Shoukai<'c, 'a> {
                     i.irai_id
                 )),
             },
-            Reply::Refused(e) => self.refused(i, &e.code, &e.message),
+            Reply::Refused(e) => self.refused(i, &e.code, &e.message)?,
         }
         self.denbun_of(i)?;
         self.save(i)
     }
 
-    /// 断られた照会: 時間外・過負荷なら送信待ちに戻し、ほかはエラーにします (何も登録されていません)。
-    fn refused(&mut self, i: &mut Irai, code: &str, message: &str) {
+    /// 断られた照会: 時間外・過負荷なら送信待ちに戻し (過負荷なら 60 分待つ)、ほかはエラーにします
+    /// (何も登録されていません)。
+    fn refused(
+        &mut self,
+        i: &mut Irai,
+        code: &str,
+        message: &str,
+    ) -> std::result::Result<(), Tsuushin> {
         self.report.notes.push(format!(
             "{}: 中間サーバーが断りました: {code}: {message}",
             i.irai_id
         ));
-        if ATODE.contains(&code) {
+        let dropped = code == KAFUKA && self.ctx.seeded.has(DefectKind::OverloadDropped);
+        if ATODE.contains(&code) && !dropped {
             i.status = irai::SOUSHIN_MACHI.to_owned();
+            if code == KAFUKA {
+                self.kafuka()?;
+            }
         } else {
+            // 不具合 overload-dropped では、過負荷の断りもここで最後のエラーになり、照会し直さない。
             i.status = irai::ERROR.to_owned();
             i.error = Some((code.to_owned(), message.to_owned()));
         }
+        Ok(())
+    }
+
+    /// 一括の明細が過負荷 (SK40) でエラーになった: 捨てずに送信待ちに戻し、60 分待って照会し直します (SKI-11)。
+    fn kafuka_meisai(&mut self, i: &mut Irai) -> std::result::Result<(), Tsuushin> {
+        let kafuka =
+            i.status == irai::ERROR && i.error.as_ref().is_some_and(|(code, _)| code == KAFUKA);
+        if !kafuka || self.ctx.seeded.has(DefectKind::OverloadDropped) {
+            return Ok(());
+        }
+        self.report.notes.push(format!(
+            "{}: 一括照会の明細 (処理通番 {}) が過負荷 (SK40) でエラーになったので、60 分待って照会し直します",
+            i.irai_id,
+            i.shori_tsuuban.as_deref().unwrap_or("—")
+        ));
+        i.status = irai::SOUSHIN_MACHI.to_owned();
+        i.shori_tsuuban = None;
+        i.uketsuke_bango = None;
+        i.error = None;
+        self.kafuka()
     }
 
     /// 一括照会要求ファイルで登録します (`chunk` は `list` の添字、ふつうは 3,000 件まで)。
@@ -730,6 +886,9 @@ impl<'c, 'a> Shoukai<'c, 'a> {
                     }
                     self.report.sent += 1;
                 }
+                for n in chunk {
+                    self.kafuka_meisai(&mut list[*n])?;
+                }
                 self.report.ikkatsu_files += 1;
                 self.save_many(list, chunk)?;
                 Ok(match uketsuke {
@@ -739,7 +898,7 @@ impl<'c, 'a> Shoukai<'c, 'a> {
             }
             Reply::Refused(e) => {
                 for n in chunk {
-                    self.refused(&mut list[*n], &e.code, &e.message);
+                    self.refused(&mut list[*n], &e.code, &e.message)?;
                 }
                 self.save_many(list, chunk)?;
                 Ok(if ATODE.contains(&e.code.as_str()) {

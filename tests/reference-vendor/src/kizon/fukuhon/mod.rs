@@ -11,11 +11,14 @@
 //!    入らないレコードは次の日の回に回します (FUK-03、FUK-04)。
 //! 5. レコード識別番号は送るたびに新しくつけます。
 //! 6. **自動応答不可**: 正本の `jidou_outou_fuka` に中間サーバーの設定 (`IF_TKY_10814_R01`) を合わせます (FUK-14)。
-//! 7. **突合**: 送ったファイルがすべて処理済みなら `fukuhon-kanri.csv` を取り、件数を比べます (FUK-02、FUK-13)。
+//! 7. **提供除外項目マスタ** ([`jogai`]): 正本のデータセットについて、マスタを `layouts` の提供除外項目に合わせます
+//!    (`IF_DBM_20116_R01` で読み、違うデータセットだけ `IF_DBM_20115_R01` + `FI_DBM_0003` で置き換える。FUK-15)。
+//! 8. **突合**: 送ったファイルがすべて処理済みなら `fukuhon-kanri.csv` を取り、件数を比べます (FUK-02、FUK-13)。
 //!
 //! 中間サーバーにつながらないときはその回をやめ (報告の `stopped`)、次の回に続きからやり直します。
 
 pub mod file;
+pub mod jogai;
 pub mod jougen;
 pub mod kaihan;
 pub mod sabun;
@@ -77,6 +80,8 @@ pub struct Report {
     /// 自動応答不可を設定・解除したデータセット。
     pub fuka_set: Vec<String>,
     pub fuka_unset: Vec<String>,
+    /// 提供除外項目マスタを置き換えたデータセット (「特定個人情報 データセット: [項目]」)。
+    pub jogai_touroku: Vec<String>,
     pub totsugou: Option<Totsugou>,
     /// 中間サーバーに断られたこと (人が読む一文)。
     pub refused: Vec<String>,
@@ -102,6 +107,12 @@ pub async fn touroku(ctx: &mut Ctx<'_>) -> Result<Report> {
     if !ctx.seeded.has(DefectKind::JidouOutouFukaIgnored)
         && let Err(Tsuushin(why)) =
             jidou_outou_fuka(ctx, &seihon.jidou_outou_fuka, &mut report).await
+    {
+        report.stopped = Some(why);
+        return Ok(report);
+    }
+    if !ctx.seeded.has(DefectKind::JogaiMasterMissing)
+        && let Err(Tsuushin(why)) = jogai::awaseru(ctx, &seihon, &layouts, &mut report).await
     {
         report.stopped = Some(why);
         return Ok(report);
@@ -475,7 +486,7 @@ fn fuka_list(body: &crate::chukan::Elem) -> BTreeSet<DatasetRef> {
         .collect()
 }
 
-/// 7. 突合: 送ったファイルがすべて処理済みなら、突合用ファイルの件数と自分の登録済みの件数を比べます。
+/// 8. 突合: 送ったファイルがすべて処理済みなら、突合用ファイルの件数と自分の登録済みの件数を比べます。
 async fn totsugou(ctx: &mut Ctx<'_>, report: &mut Report) -> std::result::Result<(), Tsuushin> {
     if ctx.seeded.has(DefectKind::FukuhonNoTotsugou) {
         // 不具合: 突合用ファイルを取らない。
