@@ -114,12 +114,17 @@ fn requirements_command_prints_the_catalog() {
     for id in ["ING-01", "JUK-06", "FUK-03", "SKI-07", "KIK-02"] {
         assert!(stdout.contains(id), "{id} missing");
     }
+    assert!(
+        stdout.contains("SKI-06 それ以外は1時間の照会を1万件以内にする — 判定しない理由: "),
+        "{stdout}"
+    );
     let assert = renkei()
         .args(["requirements", "--area", "住基連携"])
         .assert()
         .success();
     let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
     assert!(stdout.contains("JUK-01") && !stdout.contains("ING-01"));
+    assert!(!stdout.contains("判定しない"), "{stdout}");
     renkei()
         .args(["requirements", "--area", "宇宙"])
         .assert()

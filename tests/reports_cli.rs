@@ -90,7 +90,7 @@ fn report_re_renders_a_saved_run_in_every_format() {
         ("html", "r.html", "<h1>適合性試験報告書</h1>"),
         ("junit", "r.xml", "<testsuites"),
         ("md", "r.md", "## renkei 適合性試験"),
-        ("table", "r.txt", "要件 6: 適合 2、不適合 1、判定不能 1"),
+        ("table", "r.txt", "要件 7: 適合 2、不適合 1、判定不能 1"),
     ] {
         let out = dir.path().join(file);
         let output = report(&[

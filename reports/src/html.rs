@@ -2,11 +2,11 @@
 //! that a municipality or an evaluator can open, read and print on A4.
 //!
 //! Top to bottom: the summary (system, versions, times, counts), the score and grade per area
-//! with how they are computed, every requirement with its verdict and source, every failure with
-//! the step, the message and the recorded evidence (in `<details>`, opened when printing), and
-//! the list of scenarios. No script is needed to read it; the one small script only opens the
-//! evidence for browsers whose print stylesheet cannot. The seal is in a `<meta>` and the last
-//! line.
+//! with how they are computed, every requirement with its verdict and source (and, for one
+//! renkei does not judge, why), every failure with the step, the message and the recorded
+//! evidence (in `<details>`, opened when printing), and the list of scenarios. No script is
+//! needed to read it; the one small script only opens the evidence for browsers whose print
+//! stylesheet cannot. The seal is in a `<meta>` and the last line.
 
 use crate::failure::{Finding, findings};
 use crate::grade::{self, Score};
@@ -192,7 +192,7 @@ fn grades(out: &mut String, run: &Run) {
         .map(|(g, p)| format!("{} ({}) {p} % 以上", g.letter(), g.meaning()))
         .collect();
     out.push_str(&format!(
-        "<p class=\"method\" id=\"method\">得点の計算: 得点 = 適合 ÷ (適合 + 不適合 + 判定不能)。領域の要件のうち判定したものだけを数え、対象外 (その役割を担うシステムがない) と未実行 (シナリオを選ばなかった) は数えません。判定不能はシステムが答えなかったもので、適合を示せていないので分母に入ります。評価は {}、それ未満は D (劣っている) です (seed 003 の評価基準の段階)。得点は小数第1位未満を切り捨てて表示します。</p>\n",
+        "<p class=\"method\" id=\"method\">得点の計算: 得点 = 適合 ÷ (適合 + 不適合 + 判定不能)。領域の要件のうち判定したものだけを数え、対象外 (その役割を担うシステムがない) と未実行 (シナリオを選ばなかった、または renkei が判定しない要件) は数えません。判定不能はシステムが答えなかったもので、適合を示せていないので分母に入ります。評価は {}、それ未満は D (劣っている) です (seed 003 の評価基準の段階)。得点は小数第1位未満を切り捨てて表示します。</p>\n",
         scale.join("、")
     ));
     out.push_str("</section>\n");
@@ -226,12 +226,23 @@ fn requirements(out: &mut String, run: &Run) {
             }
             _ => verdict_cell(r.verdict),
         };
+        // A requirement renkei does not judge says so, and why, under its name.
+        let (title, verdict) = match r.not_judged_reason() {
+            Some(reason) => (
+                format!(
+                    "{}<p class=\"not-judged\">判定しない理由: {}</p>",
+                    h(&r.title),
+                    h(reason)
+                ),
+                format!("{verdict} <span class=\"not-judged-mark\">(判定しない)</span>"),
+            ),
+            None => (h(&r.title), verdict),
+        };
         out.push_str(&format!(
-            "<tr id=\"req-{}\"><td class=\"id\">{}</td><td>{}</td><td>{}</td><td class=\"source\">{}</td><td>{verdict}</td></tr>\n",
+            "<tr id=\"req-{}\"><td class=\"id\">{}</td><td>{}</td><td>{title}</td><td class=\"source\">{}</td><td>{verdict}</td></tr>\n",
             h(&r.id),
             h(&r.id),
             h(&r.area),
-            h(&r.title),
             h(&r.source)
         ));
     }
@@ -430,7 +441,9 @@ dl.facts dt, .finding dt { font-weight: bold; }
 .grade-S { background: #1b5e20; } .grade-A { background: #2e7d32; } .grade-B { background: #8d6e00; } .grade-C { background: #c25e00; } .grade-D { background: #b3261e; } .grade-none { background: #9aa0a6; }
 .verdict { white-space: nowrap; }
 .verdict-pass { color: var(--pass); } .verdict-fail, .status-fail { color: var(--fail); font-weight: bold; } .verdict-error, .status-error { color: var(--error); font-weight: bold; } .verdict-not_applicable, .verdict-not_run { color: var(--muted); }
-.source, .where, .method, .roles { color: var(--muted); font-size: .9rem; }
+.source, .where, .method, .roles, .not-judged, .not-judged-mark { color: var(--muted); font-size: .9rem; }
+.not-judged { margin: .15rem 0 0; }
+.not-judged-mark { white-space: nowrap; }
 .keyword { font-weight: bold; }
 .finding { border-left: 4px solid var(--fail); padding: .25rem 0 .25rem 1rem; margin: 1.25rem 0; }
 .finding.error { border-left-color: var(--error); }

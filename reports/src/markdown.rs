@@ -1,6 +1,7 @@
 //! A Markdown summary short enough for a pull-request comment (docs/reports.md「Markdown」): the
-//! counts, the grade per area, and the requirements that failed or could not be judged, one
-//! line each. The evidence stays in the HTML report.
+//! counts, the grade per area, the requirements that failed or could not be judged, one line
+//! each, and the 未実行 requirements renkei does not judge, each with its reason. The evidence
+//! stays in the HTML report.
 //!
 //! Its length is capped: at most [`MAX_LINES`] failure lines, each cut to [`MAX_LINE_CHARS`]
 //! characters, and the whole under [`MAX_CHARS`] — GitHub refuses comments over 65,536
@@ -95,6 +96,31 @@ pub fn render(run: &Run) -> String {
                 "- ほか {} 件は report.html を見てください\n",
                 found.len() - shown
             ));
+        }
+    }
+    // Said here so that 未実行 in the counts above is not read as something left to do.
+    let not_judged: Vec<String> = run
+        .requirements
+        .iter()
+        .filter_map(|r| {
+            let reason = r.not_judged_reason()?;
+            Some(format!(
+                "- **{}** {} — 判定しない理由: {}\n",
+                md(&r.id),
+                md(&r.title),
+                md(reason)
+            ))
+        })
+        .collect();
+    if !not_judged.is_empty() {
+        let heading = format!(
+            "\n### 未実行のうち判定しない要件 ({} 件)\n\n",
+            not_judged.len()
+        );
+        let length: usize = not_judged.iter().map(|l| l.chars().count()).sum();
+        if out.chars().count() + heading.chars().count() + length <= MAX_CHARS {
+            out.push_str(&heading);
+            not_judged.iter().for_each(|line| out.push_str(line));
         }
     }
     out.push_str(&format!(

@@ -127,7 +127,8 @@ pub enum Verdict {
     Error,
     /// 対象外: the requirement belongs to a role no system under test plays.
     NotApplicable,
-    /// 未実行: no scenario checking it ran (filtered out by tags).
+    /// 未実行: no scenario checking it ran (filtered out by tags, or renkei does not judge the
+    /// requirement: [`RequirementResult::not_judged`]).
     NotRun,
 }
 
@@ -163,6 +164,24 @@ pub struct RequirementResult {
     pub verdict: Verdict,
     /// Numbers ([`ScenarioResult::number`]) of the scenarios that checked it.
     pub scenarios: Vec<usize>,
+    /// The catalog's reason why renkei does not judge this requirement (`not_judged` in
+    /// `scenarios/data/requirements.toml`), in Japanese. Such a requirement has no scenario and
+    /// is [`Verdict::NotRun`] (or [`Verdict::NotApplicable`]); the reports show the reason
+    /// beside 未実行. Absent from `run.json` when `None`, so files written before the field
+    /// existed still read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_judged: Option<String>,
+}
+
+impl RequirementResult {
+    /// The reason to show beside the verdict: [`RequirementResult::not_judged`] when the
+    /// requirement is 未実行, `None` otherwise (対象外 says enough by itself).
+    pub fn not_judged_reason(&self) -> Option<&str> {
+        match self.verdict {
+            Verdict::NotRun => self.not_judged.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 /// How a scenario ended.

@@ -1,5 +1,6 @@
 //! A small, fixed run model with every kind of outcome — 適合, 不適合 with evidence, 判定不能,
-//! 対象外, 未実行 — and the characters that break careless renderers (𠮷, `<`, `&`). The
+//! 対象外, 未実行 (once filtered out, once a requirement renkei does not judge, with its reason)
+//! — and the characters that break careless renderers (𠮷, `<`, `&`). The
 //! snapshot tests, the Chromium test and the command tests all render this one run, so what they
 //! check is what `docs/reports.md` shows.
 //!
@@ -64,6 +65,20 @@ pub fn run() -> Run {
             Verdict::NotRun,
             &[],
         ),
+        RequirementResult {
+            not_judged: Some(
+                "登録された照会で数えればどのシステムも合格してしまう。SKI-05 に適合するシステムは1時間に4,000件 (< 1万件) しか登録しないので、SKI-06 も満たす。"
+                    .to_owned(),
+            ),
+            ..requirement(
+                "SKI-06",
+                "情報照会・提供",
+                "それ以外は1時間の照会を1万件以内にする",
+                "seed 004 §2.11 b",
+                Verdict::NotRun,
+                &[],
+            )
+        },
     ];
     let scenarios = vec![
         ScenarioResult {
@@ -299,6 +314,7 @@ fn requirement(
         source: source.to_owned(),
         verdict,
         scenarios: scenarios.to_vec(),
+        not_judged: None,
     }
 }
 

@@ -1,5 +1,6 @@
 //! The terminal table `renkei run`, `renkei demo` and `renkei report --format table` print: every
-//! requirement that was judged, the grade per area, each failure in a few lines, the counts.
+//! requirement that was judged, the grade per area, each failure in a few lines, each 未実行
+//! requirement renkei does not judge with its reason, the counts.
 
 use tabled::Tabled;
 use tabled::settings::Style;
@@ -86,6 +87,16 @@ pub fn render(run: &Run) -> String {
             out.push_str(&format!("  {} {}\n", step.keyword, step.text));
         }
         out.push_str(&format!("  {}\n", first_line(finding.message())));
+    }
+    for r in &run.requirements {
+        if let Some(reason) = r.not_judged_reason() {
+            out.push_str(&format!(
+                "{} (判定しない) {} — {}\n  判定しない理由: {reason}\n",
+                r.verdict.label(),
+                r.id,
+                r.title
+            ));
+        }
     }
     let s = &run.summary;
     out.push_str(&format!(

@@ -1,6 +1,7 @@
 //! Every rendering of one fixed run, as a person sees it (insta snapshots under `snapshots/`).
 //! The run is `renkei_reports::sample::run()`: a failure with evidence, an error, a
-//! not-applicable, Japanese text and 𠮷 — masked first, as `renkei run` saves it.
+//! not-applicable, a requirement renkei does not judge, Japanese text and 𠮷 — masked first, as
+//! `renkei run` saves it.
 
 use renkei_reports::mask::Masker;
 use renkei_reports::{Run, ScenarioStatus, Verdict, compare, html, junit, markdown, sample, table};
@@ -177,4 +178,64 @@ fn every_rendering_is_sealed_and_checks() {
             other => panic!("{other:?}\n{text}"),
         }
     }
+}
+
+#[test]
+fn a_requirement_renkei_does_not_judge_shows_its_reason_beside_not_run_only() {
+    let mut run = masked_sample();
+    let reason = run
+        .requirement("SKI-06")
+        .unwrap()
+        .not_judged
+        .clone()
+        .unwrap();
+    let html_text = html::render(&run);
+    assert!(
+        html_text.contains(&format!(
+            "<p class=\"not-judged\">判定しない理由: {}</p>",
+            reason.replace('<', "&lt;")
+        )),
+        "{html_text}"
+    );
+    assert!(
+        html_text.contains("未実行</span> <span class=\"not-judged-mark\">(判定しない)</span>")
+    );
+    assert!(
+        markdown::render(&run)
+            .contains("**SKI-06** それ以外は1時間の照会を1万件以内にする — 判定しない理由: ")
+    );
+    assert!(table::render(&run).contains(&format!("未実行 (判定しない) SKI-06 — それ以外は1時間の照会を1万件以内にする\n  判定しない理由: {reason}\n")));
+    // 対象外 says enough by itself: no system plays the role.
+    let ski06 = run
+        .requirements
+        .iter_mut()
+        .find(|r| r.id == "SKI-06")
+        .unwrap();
+    ski06.verdict = Verdict::NotApplicable;
+    for text in [
+        html::render(&run),
+        markdown::render(&run),
+        table::render(&run),
+    ] {
+        assert!(
+            !text.contains("判定しない理由") && !text.contains("(判定しない)"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn not_judged_is_left_out_of_run_json_when_absent_so_older_files_still_read() {
+    let mut run = masked_sample();
+    let json = serde_json::to_string(&run).unwrap();
+    assert_eq!(json.matches("\"not_judged\"").count(), 1, "{json}");
+    assert_eq!(renkei_reports::files::parse_run(&json).unwrap(), run);
+    // A run.json written before the field existed.
+    for r in &mut run.requirements {
+        r.not_judged = None;
+    }
+    let older = serde_json::to_string(&run).unwrap();
+    assert!(!older.contains("not_judged"), "{older}");
+    assert!(older.contains(&format!("\"format\":\"{}\"", renkei_reports::RUN_FORMAT)));
+    assert_eq!(renkei_reports::files::parse_run(&older).unwrap(), run);
 }

@@ -1,7 +1,8 @@
 //! The requirement catalog: `data/requirements.toml`, parsed once and checked.
 //!
 //! One entry is one requirement a vendor's system must meet: `id`, `area`, `role`, `title`,
-//! `description`, `source`, and for a rule split into parts a `split` note. The starting list and
+//! `description`, `source`, for a rule split into parts a `split` note, and for a requirement
+//! renkei deliberately does not judge a `not_judged` reason. The starting list and
 //! its IDs are `../shared/RULES.md`; `docs/requirements.md` explains the fields and how IDs are
 //! formed. Everything a later step relies on is checked here, so that code holding a
 //! [`Requirement`] never re-checks it: the ID has the `AAA-00[a]` form, the area and role are
@@ -223,6 +224,8 @@ pub struct Requirement {
     citations: Vec<Citation>,
     /// Why the rule was split; `Some` exactly when the ID has a split letter.
     split: Option<String>,
+    /// Why renkei does not judge it (no scenario checks it); never empty when `Some`.
+    not_judged: Option<String>,
 }
 
 impl Requirement {
@@ -264,6 +267,13 @@ impl Requirement {
     /// For one part of a split rule, the note saying what was split and why.
     pub fn split(&self) -> Option<&str> {
         self.split.as_deref()
+    }
+
+    /// For a requirement renkei deliberately does not judge, the reason, in Japanese: no scenario
+    /// checks it, so a run reports it as 未実行 and the reports show this text beside it.
+    /// `None` for every requirement a scenario checks.
+    pub fn not_judged(&self) -> Option<&str> {
+        self.not_judged.as_deref()
     }
 }
 
@@ -460,6 +470,10 @@ pub enum Problem {
     SplitWithoutNote,
     #[error("has a `split` note but its id has no split letter")]
     NoteWithoutSplit,
+    #[error(
+        "`not_judged` is empty; write why renkei does not judge this requirement, or remove the field"
+    )]
+    EmptyNotJudged,
     #[error("{rule} is present both whole and split; keep only the split parts")]
     WholeAndSplit { rule: String },
     #[error("is the only part of {rule}; a split has at least two parts, or keep {rule} whole")]
@@ -492,6 +506,8 @@ struct RawRequirement {
     source: String,
     #[serde(default)]
     split: Option<String>,
+    #[serde(default)]
+    not_judged: Option<String>,
 }
 
 impl RawRequirement {
@@ -541,6 +557,13 @@ impl RawRequirement {
                 _ => {}
             }
         }
+        if self
+            .not_judged
+            .as_ref()
+            .is_some_and(|reason| reason.trim().is_empty())
+        {
+            problems.push(Problem::EmptyNotJudged);
+        }
         match (id, area, role) {
             (Some(id), Some(area), Some(role)) if problems.is_empty() => Ok(Requirement {
                 id,
@@ -551,6 +574,7 @@ impl RawRequirement {
                 source: self.source,
                 citations,
                 split,
+                not_judged: self.not_judged,
             }),
             _ => Err(problems),
         }
@@ -589,17 +613,30 @@ fn split_problems(
     errors
 }
 
-/// The catalog as a terminal table (columns ID, 領域, 名称, 出典), for `renkei requirements`.
-/// With `area`, only that area's requirements.
+/// The catalog as a terminal table (columns ID, 領域, 名称, 出典), for `renkei requirements`,
+/// followed by the requirements renkei does not judge, each on a line with its reason (none
+/// when the shown ones are all judged). With `area`, only that area's requirements.
 pub fn render_table(catalog: &RequirementCatalog, area: Option<Area>) -> String {
+    let shown = || catalog.iter().filter(|r| area.is_none_or(|a| r.area == a));
     let mut builder = Builder::default();
     builder.push_record(["ID", "領域", "名称", "出典"]);
-    for r in catalog.iter().filter(|r| area.is_none_or(|a| r.area == a)) {
+    for r in shown() {
         builder.push_record([r.id.as_str(), r.area.name(), &r.title, &r.source]);
     }
     let mut table = builder.build();
     table.with(Style::sharp());
-    table.to_string()
+    let mut out = table.to_string();
+    let not_judged: Vec<String> = shown()
+        .filter_map(|r| {
+            let reason = r.not_judged()?;
+            Some(format!("  {} {} — 判定しない理由: {reason}", r.id, r.title))
+        })
+        .collect();
+    if !not_judged.is_empty() {
+        out.push_str("\n判定しない要件 (シナリオがなく、報告書では「未実行」):\n");
+        out.push_str(&not_judged.join("\n"));
+    }
+    out
 }
 
 /// The catalog as Markdown, one section per area (or only `area`), as `docs/requirements.md`
@@ -627,6 +664,11 @@ pub fn render_markdown(catalog: &RequirementCatalog, area: Option<Area>) -> Stri
                 "#### {} {}\n\n{}\n\n役割: {} / 出典: {}\n\n",
                 r.id, r.title, r.description, r.role, r.source
             ));
+            if let Some(reason) = r.not_judged() {
+                out.push_str(&format!(
+                    "**判定しない** (シナリオがなく、報告書では「未実行」)。判定しない理由: {reason}\n\n"
+                ));
+            }
         }
     }
     out

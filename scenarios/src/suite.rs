@@ -124,7 +124,8 @@ impl Suite {
     }
 
     /// The rules that tie the suite to the catalog (DESIGN.md): every scenario names at least
-    /// one requirement and only known ones, and every requirement has a scenario.
+    /// one requirement and only known ones, and every requirement has a scenario — except one
+    /// the catalog says renkei does not judge (`not_judged`), which must have none.
     pub fn check_against(&self, catalog: &RequirementCatalog) -> Vec<String> {
         let mut problems = Vec::new();
         let mut covered = BTreeSet::new();
@@ -156,12 +157,18 @@ impl Suite {
             }
         }
         for r in catalog.iter() {
-            if !covered.contains(r.id().as_str()) {
-                problems.push(format!(
-                    "要件 {} ({}) を確かめるシナリオがありません",
+            match (covered.contains(r.id().as_str()), r.not_judged()) {
+                (false, None) => problems.push(format!(
+                    "要件 {} ({}) を確かめるシナリオがありません (features/ に書くか、判定しない理由を scenarios/data/requirements.toml の not_judged に書きます)",
                     r.id(),
                     r.title()
-                ));
+                )),
+                (true, Some(_)) => problems.push(format!(
+                    "要件 {} ({}) にはシナリオがありますが、要件カタログは判定しない (not_judged) と言っています: not_judged を消します",
+                    r.id(),
+                    r.title()
+                )),
+                _ => {}
             }
         }
         problems

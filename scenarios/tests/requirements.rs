@@ -285,10 +285,54 @@ fn each_catalog_rule_rejects_a_broken_entry_by_name() {
             "requirement ING-02a (entry 2)",
             "the only part of ING-02",
         ),
+        (
+            ok.clone() + &entry("ING-02", &[("not_judged", "\" \"")]),
+            "requirement ING-02 (entry 2)",
+            "`not_judged` is empty",
+        ),
     ];
     for (text, entry, rule) in cases {
         assert_names(&rejected(&text), entry, rule);
     }
+}
+
+#[test]
+fn a_not_judged_reason_is_read_and_shown() {
+    let text = entry("ING-01", &[])
+        + &entry(
+            "ING-02",
+            &[("not_judged", "\"どのシステムも合格してしまう\"")],
+        );
+    let catalog = RequirementCatalog::from_toml(&text).unwrap();
+    assert_eq!(catalog.get("ING-01").unwrap().not_judged(), None);
+    assert_eq!(
+        catalog.get("ING-02").unwrap().not_judged(),
+        Some("どのシステムも合格してしまう")
+    );
+    let table = render_table(&catalog, None);
+    assert!(
+        table.contains(
+            "ING-02 新しい申請をすべて取り込む — 判定しない理由: どのシステムも合格してしまう"
+        ),
+        "{table}"
+    );
+    let markdown = render_markdown(&catalog, None);
+    assert!(
+        markdown.contains("判定しない理由: どのシステムも合格してしまう"),
+        "{markdown}"
+    );
+    let judged_only = RequirementCatalog::from_toml(&entry("ING-01", &[])).unwrap();
+    assert!(!render_table(&judged_only, None).contains("判定しない"));
+}
+
+#[test]
+fn ski_06_says_why_renkei_does_not_judge_it() {
+    // docs/kizon-gyomu.md explains it at length; the catalog carries the short reason.
+    let reason = RequirementCatalog::embedded()
+        .get("SKI-06")
+        .and_then(|r| r.not_judged())
+        .expect("SKI-06 has `not_judged`");
+    assert!(reason.contains("SKI-05"), "{reason}");
 }
 
 #[test]

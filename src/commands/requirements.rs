@@ -1,4 +1,5 @@
-//! `renkei requirements`: the requirement catalog as a table.
+//! `renkei requirements`: the requirement catalog as a table, then the requirements renkei does
+//! not judge, each with its reason (`not_judged` in the catalog).
 
 use std::process::ExitCode;
 

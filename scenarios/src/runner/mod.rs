@@ -208,6 +208,7 @@ pub async fn run(options: &RunOptions) -> Result<Run, RunError> {
                 source: r.source().to_owned(),
                 verdict,
                 scenarios: mine.iter().map(|s| s.number).collect(),
+                not_judged: r.not_judged().map(str::to_owned),
             }
         })
         .collect();
