@@ -144,30 +144,29 @@ fn every_seeded_defect_is_caught_by_its_requirement_and_only_by_it() {
     let defects = renkei_reference_vendor::defects();
     assert!(!defects.is_empty());
     let root = tempfile::tempdir().unwrap();
-    // Two at a time: the machine has two cores, and each run is mostly waiting on the other
-    // processes.
+    // A few at a time from one queue, so that no worker idles while another has the heavy
+    // areas left: each run is a process that spends much of its time waiting on its simulators,
+    // the system and the disk, so one more worker than the two cores keeps them busy.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::env::var("RENKEI_DEFECT_WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(3usize);
     let results: Vec<(String, String, i32, Value)> = std::thread::scope(|scope| {
-        let chunks: Vec<Vec<&renkei_reference_vendor::Defect>> = {
-            let mut chunks = vec![Vec::new(), Vec::new()];
-            for (i, d) in defects.iter().enumerate() {
-                chunks[i % 2].push(d);
-            }
-            chunks
-        };
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| {
-                let root = root.path().to_owned();
+        let handles: Vec<_> = (0..workers.max(1))
+            .map(|_| {
+                let (root, next, defects) = (root.path().to_owned(), &next, &defects);
                 scope.spawn(move || {
-                    chunk
-                        .into_iter()
-                        .map(|d| {
-                            let dir = root.join(d.id);
-                            let tags = format!("@{}", area_of(d.requirement));
-                            let (code, run) = demo(&dir, &["--defect", d.id, "--tags", &tags]);
-                            (d.id.to_owned(), d.requirement.to_owned(), code, run)
-                        })
-                        .collect::<Vec<_>>()
+                    let mut done = Vec::new();
+                    while let Some(d) =
+                        defects.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                    {
+                        let dir = root.join(d.id);
+                        let tags = format!("@{}", area_of(d.requirement));
+                        let (code, run) = demo(&dir, &["--defect", d.id, "--tags", &tags]);
+                        done.push((d.id.to_owned(), d.requirement.to_owned(), code, run));
+                    }
+                    done
                 })
             })
             .collect();
