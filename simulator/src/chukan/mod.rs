@@ -26,6 +26,7 @@ pub mod joho_renkei;
 pub mod kiroku;
 pub mod multipart;
 pub mod platform;
+pub mod request_file;
 pub mod server;
 pub mod shoukai;
 pub mod teikyou;

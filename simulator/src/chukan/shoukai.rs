@@ -17,12 +17,13 @@ use axum::http::{HeaderMap, StatusCode};
 use renkei_fixtures::ids::KikanCode;
 
 use super::db::rfc3339;
-use super::denbun::{self, DenbunError, Node, Request as Denbun, SKI_FILE};
+use super::denbun::{DenbunError, Node, Request as Denbun, SKI_FILE};
 use super::joho_renkei::{
     NAIYOU_ITEMS, Xml, denbun_error, kekka_xml, read_naiyou, shori_tsuuban, shoukai_xml,
     uketsuke_bango,
 };
 use super::platform::{Chukan, Tenant};
+use super::request_file;
 use super::server::Reply;
 use crate::nws::shoukai::{MsgMode, ShoriTsuuban, Shoukai, ShoukaiStatus, UketsukeBango};
 
@@ -142,29 +143,7 @@ fn one_of(a: &str, b: &str) -> DenbunError {
 
 /// A file-level error, naming the file (and the 明細 when there is one).
 fn in_file(file: &str, meisai: Option<usize>, error: DenbunError) -> DenbunError {
-    let at = match meisai {
-        Some(n) => format!("{file}: {n}件目の明細: "),
-        None => format!("{file}: "),
-    };
-    let code = match error.code {
-        "NOT_WELL_FORMED" | "ENCODING" => "FILE_UNREADABLE",
-        code => code,
-    };
-    DenbunError {
-        status: error.status,
-        code,
-        message: format!("{at}{}", error.message),
-        item: error.item.or_else(|| Some(file.to_owned())),
-    }
-}
-
-fn unreadable(file: &str, why: impl std::fmt::Display) -> DenbunError {
-    DenbunError::new(
-        StatusCode::BAD_REQUEST,
-        "FILE_UNREADABLE",
-        format!("{file}: ファイルを読めません: {why}"),
-    )
-    .item(file)
+    request_file::in_file(file, meisai.map(|n| format!("{n}件目の明細")), error)
 }
 
 /// Reads a request file's tree and its ヘッダ (ファイルID, 情報照会者機関コード of this tenant,
@@ -176,39 +155,8 @@ fn read_file(
     root: &str,
     bytes: &[u8],
 ) -> Result<Node, DenbunError> {
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(DenbunError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "TOO_LARGE",
-            format!(
-                "{file}: ファイルが {} バイトです (上限 {MAX_FILE_BYTES} バイト)",
-                bytes.len()
-            ),
-        )
-        .item(file));
-    }
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        unreadable(
-            file,
-            format!(
-                "{} バイト目に UTF-8 として読めないバイトがあります",
-                e.valid_up_to() + 1
-            ),
-        )
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let tree = denbun::read_tree(text).map_err(|e| in_file(file, None, e))?;
-    if tree.name != root {
-        return Err(unreadable(
-            file,
-            format!("文書要素が「{}」です ({file_id} は「{root}」)", tree.name),
-        ));
-    }
-    let header = tree
-        .children
-        .first()
-        .filter(|n| n.name == "ヘッダ")
-        .ok_or_else(|| unreadable(file, "最初の要素がヘッダではありません"))?;
+    let tree = request_file::read(file, file_id, root, bytes, MAX_FILE_BYTES)?;
+    let header = request_file::header(file, &tree)?;
     let get = |name: &str| {
         header
             .children

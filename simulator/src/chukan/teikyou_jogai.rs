@@ -26,9 +26,10 @@ use renkei_fixtures::catalog::LayoutCatalog;
 use renkei_fixtures::ids::TokuteiKojinJohoMeiCode;
 
 use super::db::rfc3339;
-use super::denbun::{self, DBM_JOGAI_TOUROKU, DenbunError, Node, Request as Denbun};
+use super::denbun::{DBM_JOGAI_TOUROKU, DenbunError, Node, Request as Denbun};
 use super::joho_renkei::Xml;
 use super::platform::{Chukan, Tenant};
+use super::request_file;
 use super::server::Reply;
 use super::teikyou_source::{JogaiDataset, JogaiItem};
 
@@ -133,29 +134,11 @@ pub fn seed_from_layouts(chukan: &Chukan) -> Result<(), super::db::DbError> {
 
 /// An error in the file, naming it (and the データセット, counted from 1, when there is one).
 fn in_file(file: &str, dataset: Option<usize>, error: DenbunError) -> DenbunError {
-    let at = match dataset {
-        Some(n) => format!("{file}: {n}件目のデータセット: "),
-        None => format!("{file}: "),
-    };
-    let code = match error.code {
-        "NOT_WELL_FORMED" | "ENCODING" => "FILE_UNREADABLE",
-        code => code,
-    };
-    DenbunError {
-        status: error.status,
-        code,
-        message: format!("{at}{}", error.message),
-        item: error.item.or_else(|| Some(file.to_owned())),
-    }
-}
-
-fn unreadable(file: &str, why: impl std::fmt::Display) -> DenbunError {
-    DenbunError::new(
-        StatusCode::BAD_REQUEST,
-        "FILE_UNREADABLE",
-        format!("{file}: ファイルを読めません: {why}"),
+    request_file::in_file(
+        file,
+        dataset.map(|n| format!("{n}件目のデータセット")),
+        error,
     )
-    .item(file)
 }
 
 fn unknown_element(within: &str, name: &str, allowed: &[&str]) -> DenbunError {
@@ -194,39 +177,8 @@ pub fn read(
     file: &str,
     bytes: &[u8],
 ) -> Result<Vec<JogaiDataset>, DenbunError> {
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(DenbunError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "TOO_LARGE",
-            format!(
-                "{file}: ファイルが {} バイトです (上限 {MAX_FILE_BYTES} バイト)",
-                bytes.len()
-            ),
-        )
-        .item(file));
-    }
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        unreadable(
-            file,
-            format!(
-                "{} バイト目に UTF-8 として読めないバイトがあります",
-                e.valid_up_to() + 1
-            ),
-        )
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let tree = denbun::read_tree(text).map_err(|e| in_file(file, None, e))?;
-    if tree.name != ROOT {
-        return Err(unreadable(
-            file,
-            format!("文書要素が「{}」です ({FILE_ID} は「{ROOT}」)", tree.name),
-        ));
-    }
-    let header = tree
-        .children
-        .first()
-        .filter(|n| n.name == "ヘッダ")
-        .ok_or_else(|| unreadable(file, "最初の要素がヘッダではありません"))?;
+    let tree = request_file::read(file, FILE_ID, ROOT, bytes, MAX_FILE_BYTES)?;
+    let header = request_file::header(file, &tree)?;
     read_header(tenant, file, header)?;
     let mut datasets: Vec<JogaiDataset> = Vec::new();
     for (index, node) in tree.children.iter().skip(1).enumerate() {
