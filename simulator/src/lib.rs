@@ -15,4 +15,3 @@ pub mod pittari;
 pub mod proxy;
 pub mod stack;
 pub mod store;
-mod tls_key;

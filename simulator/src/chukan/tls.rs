@@ -31,7 +31,7 @@ use rustls_pki_types::{
 use time::macros::datetime;
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::tls_key::TlsKey;
+use crate::jpki::key::EcKey;
 
 /// The CN that marks renkei's TLS CA as synthetic.
 pub const CA_CN: &str = "renkei synthetic 中間サーバー TLS CA (not real)";
@@ -98,7 +98,7 @@ pub enum TlsError {
 pub struct ChukanCa {
     seed: u64,
     cert_der: Vec<u8>,
-    issuer: Issuer<'static, TlsKey>,
+    issuer: Issuer<'static, EcKey>,
 }
 
 impl std::fmt::Debug for ChukanCa {
@@ -117,7 +117,7 @@ const NOT_AFTER: OffsetDateTime = datetime!(2099-12-31 23:59:59 UTC);
 impl ChukanCa {
     /// The CA of the scenario with `seed`.
     pub fn generate(seed: u64) -> Self {
-        let key = TlsKey::derive(KEY_DOMAIN, &format!("ca/seed={seed}"));
+        let key = EcKey::derive_in(KEY_DOMAIN, &format!("ca/seed={seed}"));
         let mut params = CertificateParams::default();
         let mut name = DistinguishedName::new();
         name.push(DnType::CountryName, "JP");
@@ -152,7 +152,7 @@ impl ChukanCa {
 
     /// The server certificate for `localhost`, `127.0.0.1`, `::1` and `extra_ip`.
     pub fn server_identity(&self, extra_ip: std::net::IpAddr) -> Result<Identity, TlsError> {
-        let key = TlsKey::derive(KEY_DOMAIN, &format!("server/seed={}", self.seed));
+        let key = EcKey::derive_in(KEY_DOMAIN, &format!("server/seed={}", self.seed));
         let mut params = CertificateParams::default();
         let mut name = DistinguishedName::new();
         name.push(DnType::CountryName, "JP");
@@ -187,7 +187,7 @@ impl ChukanCa {
         if generation == 0 || generation > MAX_GENERATIONS {
             return Err(TlsError::TooManyGenerations { kikan });
         }
-        let key = TlsKey::derive(
+        let key = EcKey::derive_in(
             KEY_DOMAIN,
             &format!(
                 "client/seed={}/kikan={kikan}/generation={generation}",
@@ -216,7 +216,7 @@ impl ChukanCa {
     fn issue(
         &self,
         mut params: CertificateParams,
-        key: TlsKey,
+        key: EcKey,
         serial: u64,
     ) -> Result<Identity, TlsError> {
         params.serial_number = Some(SerialNumber::from(serial));

@@ -35,10 +35,18 @@ impl EcKey {
     /// SHA-256 of the label is the private scalar; in the rare case (≈ 2⁻³²) that the hash is not
     /// a valid scalar, a counter is appended until it is.
     pub(crate) fn derive(label: &str) -> Self {
+        Self::derive_in(DERIVATION_DOMAIN, label)
+    }
+
+    /// The key of `label` within another `domain` (a byte string ending in NUL, naming its
+    /// user): the TLS CAs of the download API and the 中間サーバー derive theirs this way, so a
+    /// restart, or two runs with the same seed, present the same certificates, and no two users'
+    /// keys coincide.
+    pub(crate) fn derive_in(domain: &[u8], label: &str) -> Self {
         let mut counter: u32 = 0;
         loop {
             let mut hasher = Sha256::new();
-            hasher.update(DERIVATION_DOMAIN);
+            hasher.update(domain);
             hasher.update(label.as_bytes());
             hasher.update(counter.to_be_bytes());
             if let Ok(signing) = SigningKey::from_slice(&hasher.finalize()) {

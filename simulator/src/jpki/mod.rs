@@ -52,7 +52,7 @@ mod ca;
 mod cert;
 mod crl;
 mod error;
-mod key;
+pub(crate) mod key;
 mod kihon4;
 #[cfg(test)]
 mod testing;

@@ -30,7 +30,7 @@ use time::OffsetDateTime;
 use time::macros::datetime;
 use tokio::net::TcpListener;
 
-use crate::tls_key::TlsKey;
+use crate::jpki::key::EcKey;
 
 /// The CN that marks the CA as synthetic.
 pub const CA_CN: &str = "renkei synthetic ダウンロードAPI TLS CA (not real)";
@@ -72,7 +72,7 @@ impl DownloadTls {
     /// loopback and for `bind`.
     pub fn generate(seed: u64, bind: IpAddr) -> Result<Self, TlsError> {
         let failed = |e: rcgen::Error| TlsError(e.to_string());
-        let ca_key = TlsKey::derive(KEY_DOMAIN, &format!("ca/seed={seed}"));
+        let ca_key = EcKey::derive_in(KEY_DOMAIN, &format!("ca/seed={seed}"));
         let mut ca = CertificateParams::default();
         ca.distinguished_name = name(CA_CN);
         ca.serial_number = Some(SerialNumber::from(1u64));
@@ -84,7 +84,7 @@ impl DownloadTls {
         let ca_cert = ca.self_signed(&ca_key).map_err(failed)?;
         let issuer = Issuer::new(ca, ca_key);
 
-        let server_key = TlsKey::derive(KEY_DOMAIN, &format!("server/seed={seed}"));
+        let server_key = EcKey::derive_in(KEY_DOMAIN, &format!("server/seed={seed}"));
         let mut server = CertificateParams::default();
         server.distinguished_name =
             name("renkei ぴったりサービス ダウンロードAPI (synthetic, not real)");
