@@ -633,7 +633,7 @@ pub fn render_table(catalog: &RequirementCatalog, area: Option<Area>) -> String 
         })
         .collect();
     if !not_judged.is_empty() {
-        out.push_str("\n判定しない要件 (シナリオがなく、報告書では「未実行」):\n");
+        out.push_str("\n判定しない要件 (シナリオがなく、報告書では「未実行」。役割を担うシステムがなければ「対象外」):\n");
         out.push_str(&not_judged.join("\n"));
     }
     out
@@ -666,7 +666,7 @@ pub fn render_markdown(catalog: &RequirementCatalog, area: Option<Area>) -> Stri
             ));
             if let Some(reason) = r.not_judged() {
                 out.push_str(&format!(
-                    "**判定しない** (シナリオがなく、報告書では「未実行」)。判定しない理由: {reason}\n\n"
+                    "**判定しない** (シナリオがなく、報告書では「未実行」。役割を担うシステムがなければ「対象外」)。判定しない理由: {reason}\n\n"
                 ));
             }
         }

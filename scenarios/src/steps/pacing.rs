@@ -41,6 +41,9 @@ const KAFUKA_WAIT: Duration = Duration::minutes(60);
 const SK40: &str = "SK40";
 /// The bulk files the other 業務 registers (at most a request, seed 004 §2.11 a).
 const HOKA_FILE_MAX: u64 = 3_000;
+/// The most 明細 in a bulk file: a request's 依頼 go in files this full (the last one the rest), so
+/// a 大量 request cannot pass as small files (SKI-12).
+const FILE_MAX: usize = 3_000;
 
 pub fn steps() -> Vec<StepDef> {
     vec![
@@ -528,15 +531,36 @@ async fn tairyou_after_madoguchi(world: &mut World, _args: Args) -> StepResult {
     let hours = ServiceHours::GENKOU;
     let (open, close) = MADOGUCHI;
     let hm = |t: time::Time| format!("{:02}:{:02}", t.hour(), t.minute());
+    let wanted: usize = world
+        .memo
+        .get("ikkatsu_count")
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| StepError::Suite("このシナリオは一括照会を依頼していません".into()))?;
     let mut problems = Vec::new();
     let mut files = Vec::new();
     let mut total = 0;
+    // 依頼のうち、まだ一括照会に入っていない (又は SK40・SK41 で照会し直す) 件数。
+    let mut pending = wanted;
     for t in tourokus.iter().filter(|t| t.ikkatsu) {
         total += t.meisai.len();
         let Some(first) = t.meisai.first() else {
             continue;
         };
         let at = first.registered_at.to_offset(renkei_fixtures::JST);
+        let full = pending.min(FILE_MAX);
+        if t.meisai.len() < full {
+            problems.push(format!(
+                "{} に明細 {} 件の一括照会を登録しています: 依頼の残り {pending} 件は 3,000 件ずつのファイルにまとめる (細かく分けると大量の一括照会が大量でなく見える)",
+                rfc3339(at),
+                t.meisai.len()
+            ));
+        }
+        let again = t
+            .meisai
+            .iter()
+            .filter(|m| matches!(m.error_code.as_deref(), Some("SK40" | "SK41")))
+            .count();
+        pending = pending.saturating_sub(t.meisai.len() - again);
         let done: Vec<Option<OffsetDateTime>> = t
             .meisai
             .iter()
@@ -596,11 +620,6 @@ async fn tairyou_after_madoguchi(world: &mut World, _args: Args) -> StepResult {
         }
     }
     world.note("journal", "一括照会の登録と処理", files.join("\n"));
-    let wanted: usize = world
-        .memo
-        .get("ikkatsu_count")
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| StepError::Suite("このシナリオは一括照会を依頼していません".into()))?;
     if total < wanted {
         problems.push(format!(
             "依頼した {wanted} 件のうち、{} までに一括照会として登録されたのは {total} 件です (その日のうちに終えられる一括照会は、その日の窓口の終わりのあとに登録する)",

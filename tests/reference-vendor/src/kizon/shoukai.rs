@@ -100,6 +100,8 @@ struct Shoukai<'c, 'a> {
     fuka: Fuka,
     /// 過負荷のあと、照会を出せるようになる時刻 (SKI-11)。
     kafuka_made: Option<time::OffsetDateTime>,
+    /// この回は出さない依頼 (接続確認の済んでいない機関間テストの行)。
+    horyuu: HashSet<String>,
     report: Report,
 }
 
@@ -133,7 +135,16 @@ pub async fn shoukai(ctx: &mut Ctx<'_>, irai: Vec<Irai>) -> Result<Report> {
 
 /// `shoukai_kekka`: 待たせていた照会を出し、状況と結果を確かめます。
 pub async fn kekka(ctx: &mut Ctx<'_>) -> Result<Report> {
+    // 機関間テストの行は、接続確認が済んでいなければ (接続を変えたあとも) 出しません。状況の確認は続けます
+    // (docs/kizon-gyomu.md「機関間テストに入る条件」)。
+    let horyuu: HashSet<String> = if super::setsuzoku::mikakunin(ctx)?.is_some() {
+        let rows = ctx.app.store().kizon_kikan_test_all()?;
+        rows.into_iter().map(|(test_id, _, _)| test_id).collect()
+    } else {
+        HashSet::new()
+    };
     let mut s = Shoukai::new(ctx)?;
+    s.horyuu = horyuu;
     let mut all = s.ctx.app.store().kizon_shoukai_all()?;
     if let Err(Tsuushin(why)) = s.kakunin(&mut all).await {
         s.report.stopped = Some(why);
@@ -275,6 +286,7 @@ impl<'c, 'a> Shoukai<'c, 'a> {
             fugou_koukan: Vec::new(),
             fuka,
             kafuka_made,
+            horyuu: HashSet::new(),
             report: Report::default(),
         })
     }
@@ -352,7 +364,7 @@ impl<'c, 'a> Shoukai<'c, 'a> {
     ) -> std::result::Result<(), Tsuushin> {
         let mut ready: Vec<usize> = Vec::new();
         for (n, i) in list.iter_mut().enumerate() {
-            if i.finished() || i.sent() {
+            if i.finished() || i.sent() || self.horyuu.contains(&i.irai_id) {
                 continue;
             }
             if check_legal && !self.ctx.seeded.has(DefectKind::ShoukaiWithoutLegalCheck) {
