@@ -68,23 +68,7 @@ pub async fn read_attachment(
     limit: usize,
 ) -> Result<(String, Bytes), DenbunError> {
     let id = request.spec.id;
-    super::server::check_envelope(tenant, request)?;
-    request.only(&[
-        "依頼元部署コード",
-        "依頼元ユーザID",
-        "添付ファイル名",
-        "添付ファイルID",
-    ])?;
-    let file_name = request.required("添付ファイル名")?.to_owned();
-    let given = request.required("添付ファイルID")?;
-    if given != file_id {
-        return Err(DenbunError::new(
-            StatusCode::BAD_REQUEST,
-            "UNKNOWN_FILE_ID",
-            format!("添付ファイルID「{given}」は{id}では受け付けません ({file_id} だけです)"),
-        )
-        .item("添付ファイルID"));
-    }
+    let file_name = check_attachment_items(tenant, request, file_id, id)?;
     let field = match multipart.next_field().await {
         Ok(Some(field)) if field.name() == Some("attachment") => field,
         Ok(Some(field)) => {
@@ -115,6 +99,35 @@ pub async fn read_attachment(
         ));
     }
     Ok((file_name, file))
+}
+
+/// The checks every 電文 with an attachment passes before its file is read: the envelope, only
+/// the 依頼元 and the two 添付ファイル items, and the 添付ファイルID `file_id` (refused naming
+/// `what` the 電文 is for). Returns the 添付ファイル名.
+pub fn check_attachment_items(
+    tenant: &Tenant,
+    request: &Denbun,
+    file_id: &str,
+    what: &str,
+) -> Result<String, DenbunError> {
+    super::server::check_envelope(tenant, request)?;
+    request.only(&[
+        "依頼元部署コード",
+        "依頼元ユーザID",
+        "添付ファイル名",
+        "添付ファイルID",
+    ])?;
+    let file_name = request.required("添付ファイル名")?.to_owned();
+    let given = request.required("添付ファイルID")?;
+    if given != file_id {
+        return Err(DenbunError::new(
+            StatusCode::BAD_REQUEST,
+            "UNKNOWN_FILE_ID",
+            format!("添付ファイルID「{given}」は{what}では受け付けません ({file_id} だけです)"),
+        )
+        .item("添付ファイルID"));
+    }
+    Ok(file_name)
 }
 
 /// One part, read whole: refused as soon as it would pass `limit` bytes.

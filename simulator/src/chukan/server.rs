@@ -684,23 +684,7 @@ async fn register(
     request: &Denbun,
     multipart: &mut multer::Multipart<'static>,
 ) -> Result<Reply, DenbunError> {
-    check_envelope(tenant, request)?;
-    request.only(&[
-        "依頼元部署コード",
-        "依頼元ユーザID",
-        "添付ファイル名",
-        "添付ファイルID",
-    ])?;
-    let file_name = request.required("添付ファイル名")?.to_owned();
-    let file_id = request.required("添付ファイルID")?;
-    if file_id != FILE_ID {
-        return Err(DenbunError::new(
-            StatusCode::BAD_REQUEST,
-            "UNKNOWN_FILE_ID",
-            format!("添付ファイルID「{file_id}」は副本登録では受け付けません ({FILE_ID} だけです)"),
-        )
-        .item("添付ファイルID"));
-    }
+    let file_name = super::multipart::check_attachment_items(tenant, request, FILE_ID, "副本登録")?;
     let bad = |why: String| {
         DenbunError::new(
             StatusCode::BAD_REQUEST,
